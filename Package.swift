@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "SplitBench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bench", targets: ["bench"]),
+        .library(name: "PageTableModel", targets: ["PageTableModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Debian's libjemalloc-dev: one arena per simulated map.
+        .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
+        .target(name: "PageTableModel", dependencies: ["CJemalloc"], swiftSettings: hot),
+        .target(name: "LinearMap", dependencies: ["PageTableModel"], swiftSettings: hot),
+        .target(name: "SplitWalkers", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
+        .target(name: "TLBModel", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
+        .target(name: "BenchHarness", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "TLBModel"]),
+        .executableTarget(name: "bench", dependencies: [
+            "BenchHarness",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "PageTableModelTests", dependencies: ["PageTableModel", "LinearMap"]),
+        .testTarget(name: "SplitWalkersTests", dependencies: ["SplitWalkers", "PageTableModel", "LinearMap"]),
+        .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),
+        .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "bench"]),
+        .executableTarget(
+            name: "MapBuild",
+            dependencies: ["PageTableModel", "LinearMap", "BenchHarness", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/MapBuild",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
+
+/// The hot loops (table fill, walks, TLB lookups) are checked by the tests in
+/// debug builds; release builds drop exclusivity checks on the model's state.
+var hot: [SwiftSetting] { [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))] }

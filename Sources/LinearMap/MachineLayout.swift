@@ -1,0 +1,125 @@
+import Foundation
+import PageTableModel
+
+/// A physical address range.
+public struct PhysRange: Equatable, Sendable, CustomStringConvertible {
+    public var start: UInt64
+    public var size: UInt64
+    public init(start: UInt64, size: UInt64) { self.start = start; self.size = size }
+    public var end: UInt64 { start + size }
+    public func contains(_ other: PhysRange) -> Bool { other.start >= start && other.end <= end }
+    public func overlaps(_ other: PhysRange) -> Bool { start < other.end && other.start < end }
+    public var description: String { "[0x\(String(start, radix: 16)), 0x\(String(end, radix: 16)))" }
+}
+
+public struct LayoutError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A machine's memory as map_mem sees it: memory banks (memblock regions), the kernel
+/// image [_text, __init_begin) and an optional early-init kfence pool.
+public struct MachineLayout: Equatable, Sendable {
+    public var name: String
+    public var banks: [PhysRange]
+    public var kernelImage: PhysRange
+    public var kfencePool: PhysRange?
+
+    public static let kfencePoolSize: UInt64 = (255 + 1) * 2 * 4096
+    /// A v6.x defconfig's [_text, __init_begin): 64 KiB aligned, not 2 MiB aligned.
+    public static let defaultKernelImageSize: UInt64 = 0x1F1_0000
+    public static let builtinNames = ["single", "numa2", "numa4", "ampereone-256g"]
+    static let gib: UInt64 = 1 << 30
+
+    public init(name: String, banks: [PhysRange], kernelImage: PhysRange, kfencePool: PhysRange? = nil) throws(LayoutError) {
+        self.name = name
+        self.banks = banks.sorted { $0.start < $1.start }
+        self.kernelImage = kernelImage
+        self.kfencePool = kfencePool
+        try validate()
+    }
+
+    /// PA of the linear map's first byte: the lowest RAM address, 1 GiB aligned.
+    public var memstart: UInt64 { alignDown(banks[0].start, Self.gib) }
+    public var totalBytes: UInt64 { banks.reduce(0) { $0 + $1.size } }
+    public func va(ofPA pa: UInt64) -> UInt64 { LinearMapRange.start + (pa - memstart) }
+    public var linearStart: UInt64 { va(ofPA: banks[0].start) }
+    public var linearEnd: UInt64 { va(ofPA: banks[banks.count - 1].end) }
+    /// PA - VA of every linear-map leaf (wrapping arithmetic).
+    public var linearOffset: UInt64 { memstart &- LinearMapRange.start }
+    public var kernelAliasVA: (start: UInt64, end: UInt64) { (va(ofPA: kernelImage.start), va(ofPA: kernelImage.end)) }
+
+    private func validate() throws(LayoutError) {
+        guard !banks.isEmpty else { throw LayoutError("layout \(name): no memory banks") }
+        for b in banks where b.size == 0 || b.start % 4096 != 0 || b.size % 4096 != 0 {
+            throw LayoutError("layout \(name): bank \(b) is empty or not 4 KiB aligned")
+        }
+        for (a, b) in zip(banks, banks.dropFirst()) where a.overlaps(b) {
+            throw LayoutError("layout \(name): banks \(a) and \(b) overlap")
+        }
+        guard banks.last!.end <= 1 << 48 else { throw LayoutError("layout \(name): a bank ends above the 48-bit PA space") }
+        guard banks.last!.end - memstart <= LinearMapRange.end - LinearMapRange.start else {
+            throw LayoutError("layout \(name): RAM spans more than the 128 TiB linear map")
+        }
+        for (what, r) in [("kernel image", kernelImage), ("kfence pool", kfencePool)] as [(String, PhysRange?)] {
+            guard let r else { continue }
+            guard r.size > 0, r.start % 4096 == 0, r.size % 4096 == 0, banks.contains(where: { $0.contains(r) }) else {
+                throw LayoutError("layout \(name): \(what) \(r) is not 4 KiB aligned inside one bank")
+            }
+        }
+        if let pool = kfencePool, pool.overlaps(kernelImage) {
+            throw LayoutError("layout \(name): kfence pool overlaps the kernel image")
+        }
+    }
+
+    // MARK: Built-ins
+
+    /// A built-in layout; `memory` is ignored by fixed machines (ampereone-256g).
+    public static func builtin(_ name: String, memory: UInt64, earlyKfence: Bool = false) throws(LayoutError) -> MachineLayout {
+        var banks: [PhysRange]
+        switch name {
+        case "single":
+            banks = [PhysRange(start: 0x4000_0000, size: memory)]  // RAM base of QEMU's virt board
+        case "numa2", "numa4":
+            banks = try numaBanks(nodes: name == "numa2" ? 2 : 4, memory: memory)
+        case "ampereone-256g":
+            banks = ampereOneBanks
+        default:
+            throw LayoutError("--layout: unknown layout '\(name)'; use one of \(builtinNames.joined(separator: ", ")) or a .json file")
+        }
+        guard banks[0].size >= 64 << 20 else {
+            throw LayoutError("--memory: at least 64M per bank is needed (kernel image and early pools live in the first bank)")
+        }
+        let kernel = PhysRange(start: banks[0].start + (2 << 20), size: defaultKernelImageSize)
+        // memblock allocates top-down: the early pool lands just below the top of bank 0.
+        let pool = earlyKfence ? PhysRange(start: banks[0].end - kfencePoolSize - 0x1_0000, size: kfencePoolSize) : nil
+        return try MachineLayout(name: name, banks: banks, kernelImage: kernel, kfencePool: pool)
+    }
+
+    /// One bank per socket, 1 TiB apart (or the next TiB multiple that holds a node),
+    /// node 0 starting at 2 GiB as arm64 servers place DRAM.
+    private static func numaBanks(nodes: Int, memory: UInt64) throws(LayoutError) -> [PhysRange] {
+        let perNode = memory / UInt64(nodes)
+        guard perNode % 4096 == 0, perNode * UInt64(nodes) == memory else {
+            throw LayoutError("--memory: must split into \(nodes) equal 4 KiB multiples for this layout")
+        }
+        let stride = alignUp(perNode + 2 * gib, 1 << 40)
+        return (0..<UInt64(nodes)).map { PhysRange(start: $0 * stride + 2 * gib, size: perNode) }
+    }
+
+    /// A single-socket AmpereOne with 256 GB: Arm's memory-map windows at 2 GiB, 34 GiB
+    /// and 544 GiB, firmware carve-outs removed. Sized so that MemTotal with a PTE-mapped
+    /// linear map comes to ≈ 258,988,984 kB (see `memTotalKB`).
+    static let ampereOneBanks = [
+        PhysRange(start: 0x0_8000_0000, size: 0x7C00_0000),
+        PhysRange(start: 0x8_8000_0000, size: 30 * gib),
+        PhysRange(start: 0x88_0000_0000, size: 0x36_E000_0000),
+    ]
+
+    /// MemTotal the kernel would report: RAM less the kernel image, the struct-page
+    /// array (64 bytes per 4 KiB page) and the linear map's page tables.
+    public func memTotalKB(pageTableBytes: Int) -> UInt64 {
+        let memmap = totalBytes / 64
+        return (totalBytes - kernelImage.size - memmap - UInt64(pageTableBytes)) / 1024
+    }
+}

@@ -1,0 +1,56 @@
+import PageTableModel
+
+/// How map_mem may map the linear map (spec §5).
+public enum MappingMode: String, Sendable, CaseIterable {
+    /// BBML2_NOABORT: blocks and contiguous mappings.
+    case block
+    /// force_pte_mapping(): NO_BLOCK | NO_CONT everywhere but the kernel alias.
+    case pte
+}
+
+/// Models map_mem(): the linear map of every memory bank, with the kernel image and an
+/// early kfence pool carved out and then mapped on their own.
+public struct LinearMapBuilder {
+    public let layout: MachineLayout
+    public let mode: MappingMode
+    public let policy: CreateBarrierPolicy
+
+    public init(layout: MachineLayout, mode: MappingMode, policy: CreateBarrierPolicy = .batched) {
+        self.layout = layout
+        self.mode = mode
+        self.policy = policy
+    }
+
+    public var flags: MapFlags { mode == .pte ? [.noExec, .noBlock, .noCont] : [.noExec] }
+
+    /// Build the linear map into `pt`.
+    public func build(into pt: PageTable) throws(KernelError) {
+        let create = CreateMapping(pt, policy: policy)
+        let carveOuts = [layout.kernelImage] + (layout.kfencePool.map { [$0] } ?? [])
+        for bank in layout.banks {
+            for piece in Self.subtract(carveOuts, from: bank) {
+                try create.map(virt: layout.va(ofPA: piece.start), phys: piece.start, size: piece.size,
+                               prot: Prot.kernel, flags: flags)
+            }
+        }
+        let image = layout.kernelImage
+        try create.map(virt: layout.va(ofPA: image.start), phys: image.start, size: image.size,
+                       prot: Prot.kernel, flags: .noCont)
+        if let pool = layout.kfencePool {
+            try create.map(virt: layout.va(ofPA: pool.start), phys: pool.start, size: pool.size,
+                           prot: Prot.kernel, flags: [.noExec, .noBlock, .noCont])
+        }
+    }
+
+    /// `bank` less the ranges in `holes`, in address order.
+    static func subtract(_ holes: [PhysRange], from bank: PhysRange) -> [PhysRange] {
+        var pieces: [PhysRange] = []
+        var cursor = bank.start
+        for hole in holes.filter({ $0.overlaps(bank) }).sorted(by: { $0.start < $1.start }) {
+            if hole.start > cursor { pieces.append(PhysRange(start: cursor, size: hole.start - cursor)) }
+            cursor = max(cursor, hole.end)
+        }
+        if cursor < bank.end { pieces.append(PhysRange(start: cursor, size: bank.end - cursor)) }
+        return pieces
+    }
+}

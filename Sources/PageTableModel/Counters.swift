@@ -1,0 +1,44 @@
+/// Everything the instrumented primitives count. Only `PageTable`'s primitives and
+/// `TableAllocator` change these figures.
+public struct Counters: Equatable, Sendable {
+    public var dsbIshst = 0
+    public var dsbIsh = 0
+    public var isb = 0
+    /// `tlbi vaale1is` (last level, by VA, all ASIDs).
+    public var tlbiPage = 0
+    /// `tlbi rvaale1is` (FEAT_TLBIRANGE).
+    public var tlbiRange = 0
+    /// `tlbi vmalle1is`.
+    public var tlbiAll = 0
+    /// Descriptor stores per level (pgd, pud, pmd, pte).
+    public var entriesWritten: [Int] = [0, 0, 0, 0]
+    /// Descents from the root.
+    public var walks = 0
+    /// Entries read by a walker.
+    public var entriesVisited = 0
+    /// Sleeping locks (pgtable_split_lock) taken in atomic context.
+    public var sleepingLockInAtomic = 0
+    public var splitLockAcquisitions = 0
+
+    public init() {}
+
+    public var tlbi: Int { tlbiPage + tlbiRange + tlbiAll }
+    public var totalEntriesWritten: Int { entriesWritten.reduce(0, +) }
+
+    /// Counts accumulated since `earlier`.
+    public func since(_ earlier: Counters) -> Counters {
+        var d = Counters()
+        d.dsbIshst = dsbIshst - earlier.dsbIshst
+        d.dsbIsh = dsbIsh - earlier.dsbIsh
+        d.isb = isb - earlier.isb
+        d.tlbiPage = tlbiPage - earlier.tlbiPage
+        d.tlbiRange = tlbiRange - earlier.tlbiRange
+        d.tlbiAll = tlbiAll - earlier.tlbiAll
+        d.entriesWritten = zip(entriesWritten, earlier.entriesWritten).map { $0 - $1 }
+        d.walks = walks - earlier.walks
+        d.entriesVisited = entriesVisited - earlier.entriesVisited
+        d.sleepingLockInAtomic = sleepingLockInAtomic - earlier.sleepingLockInAtomic
+        d.splitLockAcquisitions = splitLockAcquisitions - earlier.splitLockAcquisitions
+        return d
+    }
+}

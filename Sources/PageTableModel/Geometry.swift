@@ -1,0 +1,53 @@
+/// Translation-table geometry (spec §1). Only the 4K granule is built today; every
+/// size the model uses is derived from `pageShift` and `bitsPerLevel`, so 16K and 64K
+/// are a new `Geometry` value rather than a rewrite.
+public enum Level: Int, CaseIterable, Sendable, Comparable {
+    case pgd = 0, pud = 1, pmd = 2, pte = 3
+
+    public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+    public var next: Level { Level(rawValue: rawValue + 1)! }
+    public var name: String { ["pgd", "pud", "pmd", "pte"][rawValue] }
+}
+
+public struct Geometry: Sendable, Equatable {
+    public let granuleName: String
+    public let pageShift: Int
+    public let bitsPerLevel: Int
+    public let contPTEs: Int
+    public let contPMDs: Int
+    /// Level-1 (PUD) blocks exist only with the 4K granule.
+    public let hasPUDBlocks: Bool
+
+    public static let fourK = Geometry(granuleName: "4K", pageShift: 12, bitsPerLevel: 9,
+                                       contPTEs: 16, contPMDs: 16, hasPUDBlocks: true)
+
+    public var pageSize: UInt64 { 1 << UInt64(pageShift) }
+    public var entriesPerTable: Int { 1 << bitsPerLevel }
+    public var tableBytes: Int { entriesPerTable * 8 }
+
+    @inlinable public func shift(_ level: Level) -> Int { pageShift + (3 - level.rawValue) * bitsPerLevel }
+    @inlinable public func size(_ level: Level) -> UInt64 { 1 << UInt64(shift(level)) }
+    @inlinable public func index(_ va: UInt64, _ level: Level) -> Int {
+        Int(truncatingIfNeeded: (va >> UInt64(shift(level))) & UInt64(entriesPerTable - 1))
+    }
+    /// Entries in a contiguous group at `level` (1 where the level has no CONT hint).
+    public func contCount(_ level: Level) -> Int {
+        switch level {
+        case .pte: contPTEs
+        case .pmd: contPMDs
+        default: 1
+        }
+    }
+    public func contSize(_ level: Level) -> UInt64 { size(level) * UInt64(contCount(level)) }
+    public func allowsBlock(_ level: Level) -> Bool { level == .pmd || (level == .pud && hasPUDBlocks) }
+}
+
+/// The 48-bit linear map: VA = pageOffset + (PA - memstart).
+public enum LinearMapRange {
+    public static let start: UInt64 = 0xffff_0000_0000_0000
+    public static let end: UInt64 = 0xffff_8000_0000_0000
+}
+
+@inlinable public func isAligned(_ x: UInt64, _ size: UInt64) -> Bool { x & (size &- 1) == 0 }
+@inlinable public func alignDown(_ x: UInt64, _ size: UInt64) -> UInt64 { x & ~(size &- 1) }
+@inlinable public func alignUp(_ x: UInt64, _ size: UInt64) -> UInt64 { (x &+ size &- 1) & ~(size &- 1) }

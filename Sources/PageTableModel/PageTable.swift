@@ -1,0 +1,172 @@
+/// A simulated kernel page table (swapper_pg_dir and everything below it) with the
+/// instrumented primitives of spec §3. Every barrier, TLBI and descriptor store the
+/// suite reports is counted here, as the primitive runs.
+public final class PageTable {
+    public let geometry: Geometry
+    public let allocator: TableAllocator
+    public let root: TablePage
+    public var counters = Counters()
+    public var lazyMMU: LazyMMUState
+    public var context: ExecutionContext = .task
+    /// TLB maintenance reaches attached TLB models through this hook.
+    public var tlbObserver: ((TLBInvalidation) -> Void)?
+
+    public init(geometry: Geometry = .fourK, nesting: NestingPolicy = .tolerant,
+                failure: FailurePolicy = .never) throws(AllocatorError) {
+        self.geometry = geometry
+        allocator = try TableAllocator(geometry: geometry, failure: failure)
+        root = allocator.allocateRoot()
+        lazyMMU = LazyMMUState(policy: nesting)
+    }
+
+    // MARK: Barriers
+
+    /// One `dsb ishst` + `isb`.
+    @inlinable public func emit() {
+        counters.dsbIshst += 1
+        counters.isb += 1
+    }
+
+    /// Defer the barrier pair while lazy mode is active for this context, else emit.
+    @inlinable public func queue() {
+        if isLazyActive { lazyMMU.pending = true } else { emit() }
+    }
+
+    @inlinable public var isLazyActive: Bool { context == .task && lazyMMU.lazy }
+
+    /// An explicit `dsb ishst` (table zeroing, split_pmd/split_pud): never batched.
+    @inlinable public func dsbIshst() { counters.dsbIshst += 1 }
+    @inlinable public func dsbIsh() { counters.dsbIsh += 1 }
+    @inlinable public func isb() { counters.isb += 1 }
+
+    // MARK: Descriptor writes
+
+    /// __set_pte_nosync: a plain store.
+    @inlinable public func writePTENosync(_ table: TablePage, _ i: Int, _ value: Descriptor) {
+        table[i] = value
+        counters.entriesWritten[3] += 1
+    }
+
+    /// __set_pte: queues a barrier only for a valid kernel entry.
+    @inlinable public func writePTE(_ table: TablePage, _ i: Int, _ value: Descriptor) {
+        table[i] = value
+        counters.entriesWritten[3] += 1
+        if value.isValidKernel { queue() }
+    }
+
+    /// set_ptes: `count` plain stores whose output address advances by `step`, then one
+    /// queue decided on the last value.
+    @inlinable public func setPTEs(_ table: TablePage, from i: Int, count: Int, first: Descriptor, step: UInt64) {
+        guard count > 0 else { return }
+        table.fill(from: i, count: count, first: first.raw, step: step)
+        counters.entriesWritten[3] += count
+        if table[i + count - 1].isValidKernel { queue() }
+    }
+
+    /// The create path's batched PTE fill: `count` nosync stores.
+    @inlinable public func writePTEsNosync(_ table: TablePage, from i: Int, count: Int, first: Descriptor, step: UInt64) {
+        table.fill(from: i, count: count, first: first.raw, step: step)
+        counters.entriesWritten[3] += count
+    }
+
+    /// set_pmd / set_pud: queue when the new value is valid (table or block).
+    @inlinable public func setPMD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
+        table[i] = value
+        counters.entriesWritten[2] += 1
+        if value.isValid { queue() }
+    }
+
+    @inlinable public func setPUD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
+        table[i] = value
+        counters.entriesWritten[1] += 1
+        if value.isValid { queue() }
+    }
+
+    /// Level 0 lives in the kernel's root table: always an immediate emit.
+    @inlinable public func setPGD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
+        table[i] = value
+        counters.entriesWritten[0] += 1
+        emit()
+    }
+
+    /// The normal (barrier-bearing) write for an entry at `level`.
+    @inlinable public func set(_ level: Level, _ table: TablePage, _ i: Int, _ value: Descriptor) {
+        switch level {
+        case .pgd: setPGD(table, i, value)
+        case .pud: setPUD(table, i, value)
+        case .pmd: setPMD(table, i, value)
+        case .pte: writePTE(table, i, value)
+        }
+    }
+
+    /// pgd/pud/pmd_populate: install `child` under the entry at `level`.
+    @inlinable public func populate(_ level: Level, _ table: TablePage, _ i: Int, child: TablePage, pxnTable: Bool) {
+        set(level, table, i, .table(at: child.address, pxnTable: pxnTable))
+    }
+
+    // MARK: Walking
+
+    /// A descent from the root begins.
+    @inlinable public func beginWalk() { counters.walks += 1 }
+
+    /// An entry read by a walker.
+    @inlinable public func read(_ table: TablePage, _ i: Int) -> Descriptor {
+        counters.entriesVisited += 1
+        return table[i]
+    }
+
+    /// The table an entry at `level` points to, allocated (zeroed, with the create path's
+    /// explicit `dsb ishst`) and populated if absent; nil on ENOMEM.
+    public func tableBelow(_ level: Level, _ table: TablePage, _ i: Int, kind: AllocationKind,
+                           pxnTable: Bool) -> TablePage? {
+        let entry = table[i]
+        if entry.isValid {
+            precondition(entry.isTable, "descending through a block: split it first")
+            return TablePage(entry)
+        }
+        guard let child = allocateTable(level.next, kind) else { return nil }
+        child.zero(entries: geometry.entriesPerTable)
+        dsbIshst()
+        populate(level, table, i, child: child, pxnTable: pxnTable)
+        return child
+    }
+
+    public func allocateTable(_ level: Level, _ kind: AllocationKind) -> TablePage? {
+        allocator.allocate(level, kind)
+    }
+
+    /// pgtable_split_lock: a sleeping mutex.
+    public func takeSplitLock() {
+        counters.splitLockAcquisitions += 1
+        if context != .task { counters.sleepingLockInAtomic += 1 }
+    }
+
+    /// Runs `body` as if in softirq context.
+    public func inSoftirq<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = context
+        context = .softirq
+        defer { context = saved }
+        return try body()
+    }
+
+    // MARK: TLB maintenance
+
+    @inlinable public func tlbi(_ op: TLBInvalidation) {
+        switch op {
+        case .page: counters.tlbiPage += 1
+        case .range: counters.tlbiRange += 1
+        case .all: counters.tlbiAll += 1
+        }
+        tlbObserver?(op)
+    }
+}
+
+/// One TLBI instruction, as the TLB model sees it.
+public enum TLBInvalidation: Equatable, Sendable {
+    /// `tlbi vaale1is` for one page.
+    case page(va: UInt64)
+    /// `tlbi rvaale1is` for `pages` pages from `va`.
+    case range(va: UInt64, pages: UInt64)
+    /// `tlbi vmalle1is`.
+    case all
+}

@@ -1,0 +1,53 @@
+/// The kernel's split helpers (spec §6), shared by every split walker and by the create
+/// walker's SPLIT flag. Each keeps the translation of every page unchanged.
+
+/// A kernel error return.
+public enum KernelError: Error, Equatable, Sendable {
+    case enomem, einval
+}
+
+extension PageTable {
+    /// split_contpte: clear CONT on the 16-entry group holding entry `i`.
+    public func splitContPTE(_ table: TablePage, _ i: Int) {
+        let n = geometry.contPTEs
+        for k in (i & ~(n - 1))..<((i & ~(n - 1)) + n) {
+            writePTE(table, k, table[k].clearing(Descriptor.cont))
+        }
+    }
+
+    /// split_contpmd: clear CONT on the 16-entry PMD group holding entry `i`.
+    public func splitContPMD(_ table: TablePage, _ i: Int) {
+        let n = geometry.contPMDs
+        for k in (i & ~(n - 1))..<((i & ~(n - 1)) + n) {
+            setPMD(table, k, table[k].clearing(Descriptor.cont))
+        }
+    }
+
+    /// split_pmd: replace the PMD block at `i` with a PTE table of the same pages.
+    public func splitPMD(_ table: TablePage, _ i: Int, toCont: Bool, kind: AllocationKind) throws(KernelError) {
+        try splitBlock(table, i, level: .pmd, toCont: toCont, kind: kind)
+    }
+
+    /// split_pud: replace the PUD block at `i` with a PMD table of 2 MiB blocks.
+    public func splitPUD(_ table: TablePage, _ i: Int, toCont: Bool, kind: AllocationKind) throws(KernelError) {
+        try splitBlock(table, i, level: .pud, toCont: toCont, kind: kind)
+    }
+
+    /// Fill a new (unzeroed) table with the block's pages through the normal writes,
+    /// one explicit `dsb ishst`, then populate the parent (which queues).
+    private func splitBlock(_ table: TablePage, _ i: Int, level: Level, toCont: Bool, kind: AllocationKind) throws(KernelError) {
+        let block = table[i]
+        guard let child = allocateTable(level.next, kind) else { throw .enomem }
+        let step = geometry.size(level.next)
+        var entry = block.clearing(Descriptor.cont)
+        entry = level.next == .pte ? entry.asPage : entry.asBlock
+        if toCont { entry = entry.setting(Descriptor.cont) }
+        var pa = block.outputAddress
+        for k in 0..<geometry.entriesPerTable {
+            set(level.next, child, k, entry.with(outputAddress: pa))
+            pa &+= step
+        }
+        dsbIshst()
+        populate(level, table, i, child: child, pxnTable: block.raw & Descriptor.pxn != 0)
+    }
+}

@@ -1,0 +1,41 @@
+import PageTableModel
+import LinearMap
+
+/// The four ways the kernel series split the linear map (spec §6).
+public enum WalkerKind: String, Sendable, CaseIterable {
+    /// W1: split_kernel_leaf_mapping (v6.18).
+    case leaf
+    /// W2: Yang Shi's v5 split_kernel_pgtable_mapping range walker.
+    case range
+    /// W3: Yang Shi's v4, the create walker with a SPLIT flag.
+    case createPath = "create-path"
+    /// W4: range_split_to_ptes through the generic page walker.
+    case pagewalk
+}
+
+/// What a walker is told about the kernel it runs in and how it is invoked.
+public struct WalkerOptions: Sendable, Equatable {
+    /// Lazy-MMU batching around the walk.
+    public var lazy = true
+    /// CPU feature BBML2_NOABORT (splitting live mappings is allowed).
+    public var bbml2 = true
+    /// force_pte_mapping() (debug_pagealloc, or no BBML2 with rodata_full/kfence).
+    public var forcePTE = false
+    /// The early-init kfence pool, as linear-map VAs [start, end), if any.
+    public var kfencePool: Range<UInt64>?
+    /// W1: behave as before commit ce2b3a50ad92 (only the BBML2 early exit).
+    public var beforeCE2B3A50AD92 = false
+    /// W2: NO_BLOCK / NO_CONT; W2 allocates GFP_ATOMIC when either is set.
+    public var flags: MapFlags = []
+    /// GFP for W3 and W4 (W1 always GFP_KERNEL; W2 decides from its flags).
+    public var allocation: AllocationKind = .kernel
+
+    public init() {}
+}
+
+public protocol SplitWalker {
+    var kind: WalkerKind { get }
+    /// Split the mappings of [start, end) as this walker does; the translation of every
+    /// page stays the same. Earlier splits stay in place on ENOMEM.
+    func split(_ pt: PageTable, from start: UInt64, to end: UInt64) throws(KernelError)
+}
