@@ -18,14 +18,16 @@ let package = Package(
         .target(name: "PageTableModel", dependencies: ["CJemalloc"], swiftSettings: hot),
         .target(name: "LinearMap", dependencies: ["PageTableModel"], swiftSettings: hot),
         .target(name: "SplitWalkers", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
+        .target(name: "KernelCallers", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers"], swiftSettings: hot),
         .target(name: "TLBModel", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
-        .target(name: "BenchHarness", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "TLBModel"]),
+        .target(name: "BenchHarness", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "TLBModel"]),
         .executableTarget(name: "bench", dependencies: [
             "BenchHarness",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "PageTableModelTests", dependencies: ["PageTableModel", "LinearMap"]),
         .testTarget(name: "SplitWalkersTests", dependencies: ["SplitWalkers", "PageTableModel", "LinearMap"]),
+        .testTarget(name: "KernelCallersTests", dependencies: ["KernelCallers", "SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "bench"]),
         .executableTarget(
