@@ -43,7 +43,7 @@ public struct LinearMapBuilder {
     }
 
     /// `bank` less the ranges in `holes`, in address order.
-    static func subtract(_ holes: [PhysRange], from bank: PhysRange) -> [PhysRange] {
+    public static func subtract(_ holes: [PhysRange], from bank: PhysRange) -> [PhysRange] {
         var pieces: [PhysRange] = []
         var cursor = bank.start
         for hole in holes.filter({ $0.overlaps(bank) }).sorted(by: { $0.start < $1.start }) {
