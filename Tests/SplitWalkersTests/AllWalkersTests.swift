@@ -17,7 +17,7 @@ func walkerKeepsTranslation(kind: WalkerKind, lazy: Bool) throws {
     for r in randomRequests(seed: 31, count: 20, in: f.start, f.end, scales: scales) {
         try walker.split(f.pt, from: r.start, to: r.end)
     }
-    #expect(f.leaves() != f.reference.leaves(from: f.start, to: f.end).map(LeafKey.init))
+    #expect(firstDifference(f.leaves(), f.reference.leaves(from: f.start, to: f.end).map(LeafKey.init)) != nil)
     #expect(!f.pt.lazyMMU.lazy && !f.pt.lazyMMU.pending)
     f.expectUnchangedTranslation()
 }

@@ -44,24 +44,40 @@ func pagewalkMapsRangesToPTEs(seed: UInt64) throws {
         try PageWalkWalker(options: options(allocation: .atomic)).split(f.pt, from: r.start, to: r.end)
         expected = splitToPTEs(expected, from: r.start, to: r.end)
     }
-    let actual = f.leaves(), want = leaves(of: expected)
-    #expect(actual.count == want.count)
-    #expect(zip(actual, want).first { $0 != $1 }.map { "\($0) vs expected \($1)" } == nil)
+    #expect(firstDifference(f.leaves(), leaves(of: expected)) == nil)
     #expect(f.pt.allocator.allocated(.atomic) > 0)
     f.expectUnchangedTranslation()
 }
 
-/// A range starting inside a CONT PMD group and a PUD block: the group loses CONT whole,
-/// the block becomes plain 2 MiB blocks, and only what overlaps the range becomes pages.
+/// Straddled entries are split whole, and only what overlaps the range becomes pages:
+/// a PUD block becomes plain 2 MiB blocks, a CONT PMD group (GiB 0 above 64 MiB) and a
+/// CONT PTE group (just past the kernel image) lose CONT on every member.
 @Test func pagewalkSplitsStraddlersWhole() throws {
     let f = try Fixture()
-    let start = f.va(G.gib + G.contPMDSize - G.page), end = f.va(G.gib + G.contPMDSize + G.page)
-    try PageWalkWalker(options: options()).split(f.pt, from: start, to: end)
-    let pmdBefore = try #require(f.pt.translate(f.va(G.gib)))
-    #expect(pmdBefore.level == .pmd && !pmdBefore.cont)
-    let inRange = f.pt.leaves(from: start, to: end).map { $0.level }
-    #expect(inRange == [.pte, .pte])
-    let after = try #require(f.pt.translate(f.va(G.gib + G.contPMDSize + G.pmdSize)))
-    #expect(after.level == .pmd && !after.cont)
+    let walker = PageWalkWalker(options: options())
+    func at(_ va: UInt64) throws -> (Level, Bool) {
+        let t = try #require(f.pt.translate(va))
+        return (t.level, t.cont)
+    }
+    // Two PUD blocks, one page of each.
+    let pud = f.va(2 * G.gib)
+    try walker.split(f.pt, from: pud - G.page, to: pud + G.page)
+    #expect(try at(pud - G.pudSize) == (.pmd, false))
+    #expect(try at(pud - G.page) == (.pte, false) && at(pud) == (.pte, false))
+    #expect(try at(pud + G.pmdSize) == (.pmd, false))
+    // Two CONT PMD groups, one page of each; the group after them keeps CONT.
+    let group = f.va(3 * G.contPMDSize)
+    #expect(try at(group) == (.pmd, true))
+    try walker.split(f.pt, from: group - G.page, to: group + G.page)
+    #expect(try at(group - G.contPMDSize) == (.pmd, false))
+    #expect(try at(group - G.page) == (.pte, false) && at(group) == (.pte, false))
+    #expect(try at(group + G.pmdSize) == (.pmd, false))
+    #expect(try at(group + G.contPMDSize) == (.pmd, true))
+    // The last page of a CONT PTE group: the whole group loses CONT, the next keeps it.
+    let ptes = f.layout.va(ofPA: f.layout.kernelImage.end)
+    #expect(try at(ptes) == (.pte, true))
+    try walker.split(f.pt, from: ptes + G.contPTESize - G.page, to: ptes + G.contPTESize)
+    #expect(try at(ptes) == (.pte, false))
+    #expect(try at(ptes + G.contPTESize) == (.pte, true))
     f.expectUnchangedTranslation()
 }
