@@ -3,6 +3,23 @@ import PageTableModel
 import LinearMap
 @testable import SplitWalkers
 
+/// pgtable_split_lock: W1–W3 take it once per request; range_split_to_ptes relies on
+/// its callers. Each walker descends from the root once per request, W1 once per end.
+@Test(arguments: WalkerKind.allCases)
+func walkerLocksAndWalks(kind: WalkerKind) throws {
+    let f = try Fixture()
+    let requests = randomRequests(seed: 41, count: 10, in: f.start, f.end,
+                                  scales: [G.contPTESize, G.pmdSize, G.contPMDSize])
+    let before = f.counters()
+    for r in requests { try makeWalker(kind, options: options()).split(f.pt, from: r.start, to: r.end) }
+    let d = f.counters().since(before)
+    let multiPage = requests.filter { $0.end - $0.start > G.page }.count
+    #expect(d.splitLockAcquisitions == (kind == .pagewalk ? 0 : requests.count))
+    #expect(d.walks == (kind == .leaf ? requests.count + multiPage : requests.count))
+    #expect(d.tlbi == 0)
+    f.expectUnchangedTranslation()
+}
+
 @Test func factoryMakesEachKind() {
     for kind in WalkerKind.allCases { #expect(makeWalker(kind, options: WalkerOptions()).kind == kind) }
 }

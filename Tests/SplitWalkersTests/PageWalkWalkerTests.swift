@@ -29,7 +29,7 @@ func pagewalkOneGiBBlockBarriers(lazy: Bool) throws {
     #expect(d.walks == 1)
     // range_split_to_ptes takes no lock: its callers hold it.
     #expect(d.splitLockAcquisitions == 0)
-    for leaf in f.pt.leaves(from: start, to: end) { #expect(leaf.level == .pte && !leaf.descriptor.isCont) }
+    #expect(f.pt.leaves(from: start, to: end).first { $0.level != .pte || $0.descriptor.isCont } == nil)
     f.expectUnchangedTranslation()
 }
 
@@ -38,6 +38,7 @@ func pagewalkOneGiBBlockBarriers(lazy: Bool) throws {
 func pagewalkMapsRangesToPTEs(seed: UInt64) throws {
     let f = try Fixture()
     var expected = Unit.of(f.pt, from: f.start, to: f.end)
+    let kernelTables = f.pt.allocator.allocated(.kernel)
     let requests = randomRequests(seed: seed, count: 12, in: f.start, f.end,
                                   scales: [G.page, G.contPTESize, G.pmdSize, G.contPMDSize])
     for r in requests {
@@ -46,6 +47,7 @@ func pagewalkMapsRangesToPTEs(seed: UInt64) throws {
     }
     #expect(firstDifference(f.leaves(), leaves(of: expected)) == nil)
     #expect(f.pt.allocator.allocated(.atomic) > 0)
+    #expect(f.pt.allocator.allocated(.kernel) == kernelTables)
     f.expectUnchangedTranslation()
 }
 
