@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import SplitWalkers
+import SplitWalkers
 
 /// pgtable_split_lock: W1–W3 take it once per request; range_split_to_ptes relies on
 /// its callers. Each walker descends from the root once per request, W1 once per end.

@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import SplitWalkers
+import SplitWalkers
 
 /// Geometry the expected figures are derived from (spec §1, 4K granule).
 enum G {

@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import SplitWalkers
+import SplitWalkers
 
 /// W1 on one page in the middle of a 1 GiB block (spec §7): split_pud(to_cont) writes
 /// 512 PMDs and populates the PUD, split_contpmd rewrites 16 PMDs, split_pmd(to_cont)

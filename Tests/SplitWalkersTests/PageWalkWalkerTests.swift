@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import SplitWalkers
+import SplitWalkers
 
 /// W4 on one 1 GiB block: split_pud(to_cont=false) writes 512 PMDs and populates the
 /// PUD; each of the 512 PMD blocks is then split_pmd(to_cont=false): 512 PTEs and the

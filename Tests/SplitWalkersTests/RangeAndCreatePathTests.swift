@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import SplitWalkers
+import SplitWalkers
 
 let flagSets: [MapFlags] = [[], [.noBlock], [.noCont], [.noBlock, .noCont]]
 
