@@ -39,3 +39,13 @@ public protocol SplitWalker {
     /// page stays the same. Earlier splits stay in place on ENOMEM.
     func split(_ pt: PageTable, from start: UInt64, to end: UInt64) throws(KernelError)
 }
+
+/// The walker of `kind`, configured by `options`.
+public func makeWalker(_ kind: WalkerKind, options: WalkerOptions) -> any SplitWalker {
+    switch kind {
+    case .leaf: LeafWalker(options: options)
+    case .range: RangeWalker(options: options)
+    case .createPath: CreatePathWalker(options: options)
+    case .pagewalk: PageWalkWalker(options: options)
+    }
+}

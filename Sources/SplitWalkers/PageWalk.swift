@@ -1,0 +1,86 @@
+import PageTableModel
+
+/// A generic page-table walker in the manner of walk_page_range_novma(): it visits every
+/// present entry overlapping [start, end) top-down and hands each PUD, PMD and PTE entry
+/// to the callbacks, which may split it.
+
+/// What the walker does below an entry after its callback (ACTION_SUBTREE / ACTION_CONTINUE).
+public enum PageWalkAction: Sendable {
+    case descend
+    case skipSubtree
+}
+
+/// The entry callbacks (pud_entry, pmd_entry, pte_entry). `entry` is the value the
+/// walker read; `addr..<next` is the part of the walked range the entry maps.
+public protocol PageWalkCallbacks {
+    mutating func pudEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                           _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction
+    mutating func pmdEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                           _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction
+    mutating func pteEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                           _ addr: UInt64) throws(KernelError)
+}
+
+extension PageWalkCallbacks {
+    public mutating func pudEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                                  _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction { .descend }
+    public mutating func pmdEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                                  _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction { .descend }
+    public mutating func pteEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                                  _ addr: UInt64) throws(KernelError) {}
+}
+
+extension PageTable {
+    /// walk_page_range_novma over the kernel map: one descent, stopping at the first error.
+    public func walkPageRange<C: PageWalkCallbacks>(from start: UInt64, to end: UInt64,
+                                                    _ callbacks: inout C) throws(KernelError) {
+        beginWalk()
+        var addr = start
+        while addr < end {
+            let next = Self.boundary(addr, end, geometry.size(.pgd))
+            let pgd = read(root, geometry.index(addr, .pgd))
+            if pgd.isValid { try walkLevel(.pud, TablePage(pgd), addr, next, &callbacks) }
+            addr = next
+        }
+    }
+
+    private static func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
+        let next = alignDown(addr, size) &+ size
+        return next == 0 || next > end ? end : next
+    }
+
+    /// PUD or PMD entries of one table: callback, then descend unless the callback said
+    /// not to or the entry is (still) a leaf.
+    private func walkLevel<C: PageWalkCallbacks>(_ level: Level, _ table: TablePage, _ start: UInt64,
+                                                 _ end: UInt64, _ callbacks: inout C) throws(KernelError) {
+        if level == .pte { return try walkPTEs(table, start, end, &callbacks) }
+        let size = geometry.size(level)
+        var addr = start
+        while addr < end {
+            let next = Self.boundary(addr, end, size)
+            let i = geometry.index(addr, level)
+            var entry = read(table, i)
+            if entry.isValid {
+                let action = level == .pud
+                    ? try callbacks.pudEntry(self, table, i, entry, addr, next)
+                    : try callbacks.pmdEntry(self, table, i, entry, addr, next)
+                // A leaf the callback split is now a table: look again.
+                if action == .descend && !entry.isTable { entry = read(table, i) }
+                if action == .descend && entry.isValid && entry.isTable {
+                    try walkLevel(level.next, TablePage(entry), addr, next, &callbacks)
+                }
+            }
+            addr = next
+        }
+    }
+
+    private func walkPTEs<C: PageWalkCallbacks>(_ table: TablePage, _ start: UInt64, _ end: UInt64,
+                                                _ callbacks: inout C) throws(KernelError) {
+        var addr = start
+        while addr < end {
+            let i = geometry.index(addr, .pte)
+            try callbacks.pteEntry(self, table, i, read(table, i), addr)
+            addr &+= geometry.pageSize
+        }
+    }
+}
