@@ -69,36 +69,43 @@ public struct Permissions {
         try walker.split(pt, from: start, to: start &+ size)
         if lazy { pt.lazyMMUEnable() }
         defer { if lazy { pt.lazyMMUDisable() } }
-        pt.beginWalk()
-        try rewrite(pt.root, .pgd, start, start &+ size, change)
-    }
-
-    /// The pageattr walk (walk_kernel_page_table_range_lockless with pageattr_ops): blocks
-    /// must be covered exactly (EINVAL otherwise); PTEs through the normal write.
-    private func rewrite(_ table: TablePage, _ level: Level, _ start: UInt64, _ end: UInt64,
-                         _ change: ProtChange) throws(KernelError) {
-        let size = pt.geometry.size(level)
-        var addr = start
-        while addr < end {
-            let boundary = alignDown(addr, size) &+ size
-            let next = boundary == 0 || boundary > end ? end : boundary
-            let i = pt.geometry.index(addr, level)
-            let entry = pt.read(table, i)
-            if entry.isNone {
-                // A hole: nothing to change.
-            } else if level == .pte {
-                pt.writePTE(table, i, change.applied(to: entry))
-            } else if entry.isTable {
-                try rewrite(TablePage(entry), level.next, addr, next, change)
-            } else {
-                guard next &- addr == size else { throw .einval }
-                pt.set(level, table, i, change.applied(to: entry))
-            }
-            addr = next
-        }
+        var pageattr = PageAttr(change: change)
+        try pt.walkPageRange(from: start, to: start &+ size, &pageattr)
     }
 
     private func bytes(_ pages: Int) -> UInt64 { UInt64(pages) * pt.geometry.pageSize }
+}
+
+/// pageattr_ops, for walk_kernel_page_table_range_lockless: a block must be covered
+/// exactly (EINVAL otherwise) and is rewritten whole; PTEs through the normal write.
+private struct PageAttr: PageWalkCallbacks {
+    let change: ProtChange
+
+    func pudEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                  _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction {
+        try block(.pud, pt, table, i, entry, addr, next)
+    }
+
+    func pmdEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                  _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction {
+        try block(.pmd, pt, table, i, entry, addr, next)
+    }
+
+    /// The generic walker hands every PTE of the range over, absent ones included:
+    /// those stay absent.
+    func pteEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                  _ addr: UInt64) throws(KernelError) {
+        guard !entry.isNone else { return }
+        pt.writePTE(table, i, change.applied(to: entry))
+    }
+
+    private func block(_ level: Level, _ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
+                       _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction {
+        guard !entry.isTable else { return .descend }
+        guard next &- addr == pt.geometry.size(level) else { throw .einval }
+        pt.set(level, table, i, change.applied(to: entry))
+        return .skipSubtree
+    }
 }
 
 /// The set and clear masks of a permission change (struct page_change_data).
