@@ -53,7 +53,7 @@ public struct PermRequests: Sequence {
         case .uniform(let r): biggest = r.upperBound
         case .powerOfTwo(let k): biggest = 1 << k
         }
-        guard biggest >= 1, (size.minimum) >= 1, UInt64(biggest) <= largest else {
+        guard size.minimum >= 1, UInt64(biggest) <= largest else {
             throw LayoutError("requests of up to \(biggest) pages do not fit the layout's mapped pieces (largest \(largest) pages)")
         }
         if case .clustered(let c, let s) = placement, c < 1 || s < 0 {

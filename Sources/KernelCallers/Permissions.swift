@@ -15,7 +15,7 @@ public struct Permissions {
     /// Lazy-MMU batching around the rewrite (commit 1ef3095b1405's batching, v6.16+).
     public var lazy: Bool
 
-    public init(pt: PageTable, walker: any SplitWalker, flush: TLBFlush = TLBFlush(), lazy: Bool = true) {
+    public init(pt: PageTable, walker: any SplitWalker = makeWalker(.leaf, options: WalkerOptions()), flush: TLBFlush = TLBFlush(), lazy: Bool = true) {
         self.pt = pt
         self.walker = walker
         self.flush = flush

@@ -125,3 +125,27 @@ private let roCases: [ROCase] = [
     #expect(pt.verify(linearOffset: layout.linearOffset).isEmpty)
     #expect(reference.firstMismatch(with: pt, from: layout.linearStart, to: layout.linearEnd) == nil)
 }
+
+@Test(arguments: WalkerKind.allCases)
+func seededRequestsWithEveryWalker(kind: WalkerKind) throws {
+    let layout = try singleLayout()
+    let reference = try buildMap(layout)
+    let requests = Array(try PermRequests(layout: layout, count: 40, size: .powerOfTwo(maxLog2: 10),
+                                          placement: .clustered(clusters: 4, spreadPages: 4096), seed: 5))
+    var runs: [Counters] = []
+    for _ in 0..<2 {
+        let pt = try buildMap(layout)
+        let perms = Permissions(pt: pt, walker: walker(kind))
+        for r in requests { try perms.setMemoryRO(r.start, pages: r.pages) }
+        #expect(pt.verify(linearOffset: layout.linearOffset).isEmpty)
+        let ranges = requests.map { $0.start..<$0.end }
+        #expect(reference.firstMismatch(with: pt, from: layout.linearStart, to: layout.linearEnd) { attrs, va in
+            inside(va, ranges) ? ProtChange.readOnly.applied(toAttributes: attrs) : attrs
+        } == nil)
+        runs.append(pt.counters)
+    }
+    #expect(runs[0] == runs[1], "same seed, same counts")
+    // Every request flushes: 1 ≤ pages < 512 → per-page TLBIs, 512+ → flush_tlb_all.
+    #expect(runs[0].tlbiPage == requests.filter { $0.pages < 512 }.reduce(0) { $0 + $1.pages })
+    #expect(runs[0].tlbiAll == requests.filter { $0.pages >= 512 }.count)
+}
