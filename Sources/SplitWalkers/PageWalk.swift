@@ -1,8 +1,8 @@
 import PageTableModel
 
-/// A generic page-table walker in the manner of walk_page_range_novma(): it visits every
-/// present entry overlapping [start, end) top-down and hands each PUD, PMD and PTE entry
-/// to the callbacks, which may split it.
+// A generic page-table walker in the manner of walk_page_range_novma(): it visits every
+// present entry overlapping [start, end) top-down and hands each PUD, PMD and PTE entry
+// to the callbacks, which may split it.
 
 /// What the walker does below an entry after its callback (ACTION_SUBTREE / ACTION_CONTINUE).
 public enum PageWalkAction: Sendable {

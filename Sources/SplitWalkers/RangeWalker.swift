@@ -58,7 +58,7 @@ private struct RangeSplit {
     }
 
     /// The table below `level` over [start, end) (PMD tables start at their CONT level).
-    private func table(_ level: Level, _ table: TablePage, _ start: UInt64, _ end: UInt64) throws(KernelError) {
+    private func descend(_ level: Level, _ table: TablePage, _ start: UInt64, _ end: UInt64) throws(KernelError) {
         switch level {
         case .pmd: try contPMDs(table, start, end)
         case .pte: contPTEs(table, start, end)
@@ -87,7 +87,7 @@ private struct RangeSplit {
                 try splitBlock(level, table, i)
                 entry = pt.read(table, i)
             }
-            if entry.isValid { try self.table(level.next, TablePage(entry), addr, next) }
+            if entry.isValid { try descend(level.next, TablePage(entry), addr, next) }
             addr = next
         }
     }

@@ -83,3 +83,9 @@ func options(lazy: Bool = true, flags: MapFlags = [], allocation: AllocationKind
     o.allocation = allocation
     return o
 }
+
+/// The first leaf where two leaf lists differ (nil when equal), readable in a failure.
+func firstDifference(_ actual: [LeafKey], _ expected: [LeafKey]) -> String? {
+    if let (a, e) = zip(actual, expected).first(where: { $0 != $1 }) { return "\(a) vs expected \(e)" }
+    return actual.count == expected.count ? nil : "\(actual.count) leaves vs expected \(expected.count)"
+}

@@ -42,3 +42,110 @@ func leafOnePageInGiBBlock(lazy: Bool) throws {
     #expect(t.level == .pte && !t.cont)
     f.expectUnchangedTranslation()
 }
+
+@Test func leafWalksTwicePerRequestOncePerPage() throws {
+    let f = try Fixture()
+    let requests: [(UInt64, UInt64, walks: Int)] = [
+        (f.va(G.gib + G.page), f.va(G.gib + 3 * G.page), 2),
+        (f.va(2 * G.gib + G.pmdSize), f.va(2 * G.gib + G.pmdSize + G.page), 1),
+        (f.va(3 * G.gib + G.page), f.va(3 * G.gib + 2 * G.page), 1),
+        (f.va(G.contPMDSize), f.va(3 * G.gib + G.contPTESize), 2),
+    ]
+    for (start, end, walks) in requests {
+        let before = f.counters()
+        try LeafWalker(options: options()).split(f.pt, from: start, to: end)
+        let d = f.counters().since(before)
+        #expect(d.walks == walks)
+        #expect(d.splitLockAcquisitions == 1)
+        #expect(d.sleepingLockInAtomic == 0)
+    }
+    f.expectUnchangedTranslation()
+}
+
+/// The early exits of ce2b3a50ad92: nothing is read, written or locked.
+@Test(arguments: ["forcePTE", "kfence", "noBBML2"])
+func leafEarlyExitDoesNothing(_ reason: String) throws {
+    let f = try Fixture(earlyKfence: true)
+    let pool = try #require(f.layout.kfencePool)
+    var o = options()
+    o.kfencePool = f.layout.va(ofPA: pool.start)..<f.layout.va(ofPA: pool.end)
+    var start = f.va(2 * G.gib + G.page)
+    switch reason {
+    case "forcePTE": o.forcePTE = true
+    case "kfence": start = o.kfencePool!.lowerBound + G.page
+    default: o.bbml2 = false
+    }
+    let before = f.counters()
+    let tables = f.pt.allocator.pagesAllocated
+    try LeafWalker(options: o).split(f.pt, from: start, to: start + 3 * G.page)
+    #expect(f.counters().since(before) == Counters())
+    #expect(f.pt.allocator.pagesAllocated == tables)
+    #expect(firstDifference(f.leaves(), Unit.of(f.reference, from: f.start, to: f.end).flatMap(\.leaves)) == nil)
+}
+
+/// Before ce2b3a50ad92 only the BBML2 check returned early: force_pte_mapping() and the
+/// kfence pool still took the mutex and walked.
+@Test(arguments: ["forcePTE", "kfence", "noBBML2"])
+func leafBeforeCE2B3A50AD92(_ reason: String) throws {
+    let f = try Fixture(earlyKfence: true)
+    let pool = try #require(f.layout.kfencePool)
+    var o = options()
+    o.beforeCE2B3A50AD92 = true
+    o.kfencePool = f.layout.va(ofPA: pool.start)..<f.layout.va(ofPA: pool.end)
+    var start = f.va(2 * G.gib + G.page)
+    switch reason {
+    case "forcePTE": o.forcePTE = true
+    case "kfence": start = o.kfencePool!.lowerBound + G.page
+    default: o.bbml2 = false
+    }
+    let before = f.counters()
+    try LeafWalker(options: o).split(f.pt, from: start, to: start + 3 * G.page)
+    let d = f.counters().since(before)
+    let runs = reason != "noBBML2"
+    #expect(d.splitLockAcquisitions == (runs ? 1 : 0))
+    #expect(d.walks == (runs ? 2 : 0))
+    f.expectUnchangedTranslation()
+}
+
+/// Under debug_pagealloc the old code reached the sleeping mutex from softirq context.
+@Test func leafBeforeCE2B3A50AD92SleepsInAtomic() throws {
+    let f = try Fixture()
+    var o = options()
+    o.beforeCE2B3A50AD92 = true
+    o.forcePTE = true
+    let start = f.va(2 * G.gib + G.page)
+    let before = f.counters()
+    try f.pt.inSoftirq { try LeafWalker(options: o).split(f.pt, from: start, to: start + G.page) }
+    #expect(f.counters().since(before).sleepingLockInAtomic == 1)
+    o.beforeCE2B3A50AD92 = false
+    try f.pt.inSoftirq { try LeafWalker(options: o).split(f.pt, from: start, to: start + G.page) }
+    #expect(f.counters().since(before).sleepingLockInAtomic == 1)
+}
+
+/// (start, end) offsets off page alignment.
+let unalignedOffsets: [(UInt64, UInt64)] = [(G.page / 2, 0), (0, G.page / 2), (1, 3 * G.page / 2)]
+
+@Test(arguments: unalignedOffsets)
+func leafRejectsUnalignedRequests(startOffset: UInt64, endOffset: UInt64) throws {
+    let f = try Fixture()
+    let start = f.va(2 * G.gib + G.page) + startOffset
+    let before = f.counters()
+    #expect(throws: KernelError.einval) {
+        try LeafWalker(options: options()).split(f.pt, from: start, to: start + 2 * G.page + endOffset)
+    }
+    #expect(f.counters().since(before) == Counters())
+}
+
+/// For seeded requests, every leaf matches the minimal-map rule of `splitAtBoundaries`.
+@Test(arguments: [1, 2, 3] as [UInt64])
+func leafProducesMinimalMap(seed: UInt64) throws {
+    let f = try Fixture()
+    let original = Unit.of(f.pt, from: f.start, to: f.end)
+    let requests = randomRequests(seed: seed, count: 40, in: f.start, f.end)
+    let walker = LeafWalker(options: options())
+    for r in requests { try walker.split(f.pt, from: r.start, to: r.end) }
+    let boundaries = requests.flatMap { [$0.start, $0.end] }
+    let expected = leaves(of: splitAtBoundaries(original, boundaries))
+    #expect(firstDifference(f.leaves(), expected) == nil)
+    f.expectUnchangedTranslation()
+}
