@@ -28,6 +28,7 @@ public struct DebugPagealloc {
     }
 
     public let pt: PageTable
+    public let layout: MachineLayout
     public let perms: Permissions
     public let outerWrites: Int
     public let nestAfter: Int
@@ -47,6 +48,7 @@ public struct DebugPagealloc {
         options.forcePTE = true  // debug_pagealloc forces a PTE-mapped linear map
         options.beforeCE2B3A50AD92 = beforeCE2B3A50AD92
         self.pt = pt
+        self.layout = layout
         perms = Permissions(pt: pt, walker: makeWalker(.leaf, options: options), flush: flush)
         self.outerWrites = outerWrites
         self.nestAfter = nestAfter
@@ -110,7 +112,7 @@ public struct DebugPagealloc {
     /// early kfence pool and the outer pages): a free of a mapped page or, half the time
     /// when some page is free, the reallocation of a freed one. Each event lands in
     /// softirq with probability `softirq`, else nested with probability `nested`.
-    public func churn(layout: MachineLayout, count: Int, softirq: Double, nested: Double, seed: UInt64) -> [Event] {
+    public func churn(count: Int, softirq: Double, nested: Double, seed: UInt64) -> [Event] {
         let pieces = layout.ordinaryPieces.map { layout.va(ofPA: $0.start)..<layout.va(ofPA: $0.end) }
         let pages = pieces.reduce(0) { $0 + UInt64($1.count) / 4096 } - UInt64(outerWrites)
         var rng = SplitMix64(seed: seed)

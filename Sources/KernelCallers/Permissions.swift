@@ -12,10 +12,11 @@ public struct Permissions {
     /// The split before the rewrite (W1 in v6.18).
     public let walker: any SplitWalker
     public let flush: TLBFlush
-    /// Lazy-MMU batching around the rewrite (commit 1ef3095b1405's batching, v6.16+).
+    /// Lazy-MMU batching around the rewrite (v6.16+).
     public var lazy: Bool
 
-    public init(pt: PageTable, walker: any SplitWalker = makeWalker(.leaf, options: WalkerOptions()), flush: TLBFlush = TLBFlush(), lazy: Bool = true) {
+    public init(pt: PageTable, walker: any SplitWalker = makeWalker(.leaf, options: WalkerOptions()),
+                flush: TLBFlush = TLBFlush(), lazy: Bool = true) {
         self.pt = pt
         self.walker = walker
         self.flush = flush

@@ -64,8 +64,8 @@ func churnCountsFollowFromTheEvents(policy: NestingPolicy) throws {
     let reference = try buildMap(smallLayout, mode: .pte)
     let pt = try buildMap(smallLayout, mode: .pte, nesting: policy)
     let churn = try DebugPagealloc(pt: pt, layout: smallLayout, outerWrites: 6, nestAfter: 2)
-    let events = churn.churn(layout: smallLayout, count: 400, softirq: 0.3, nested: 0.3, seed: 42)
-    #expect(events == churn.churn(layout: smallLayout, count: 400, softirq: 0.3, nested: 0.3, seed: 42))
+    let events = churn.churn(count: 400, softirq: 0.3, nested: 0.3, seed: 42)
+    #expect(events == churn.churn(count: 400, softirq: 0.3, nested: 0.3, seed: 42))
     #expect(Set(events.map(\.placement)) == Set(DebugPagealloc.Placement.allCases))
     #expect(events.contains { $0.enable } && events.contains { !$0.enable })
     try churn.run(events)
@@ -94,7 +94,7 @@ func churnCountsFollowFromTheEvents(policy: NestingPolicy) throws {
     for old in [true, false] {
         let pt = try buildMap(smallLayout, mode: .pte)
         let churn = try DebugPagealloc(pt: pt, layout: smallLayout, beforeCE2B3A50AD92: old)
-        let events = churn.churn(layout: smallLayout, count: 200, softirq: 0.25, nested: 0.25, seed: 7)
+        let events = churn.churn(count: 200, softirq: 0.25, nested: 0.25, seed: 7)
         try churn.run(events)
         let softirq = events.filter { $0.placement == .softirq }.count
         #expect(softirq > 0)
