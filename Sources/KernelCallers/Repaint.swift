@@ -1,0 +1,52 @@
+import PageTableModel
+import LinearMap
+import SplitWalkers
+
+/// linear_map_split_to_ptes (v6.18): the boot CPU had BBML2_NOABORT and mapped the linear
+/// map with blocks, but a secondary CPU lacks it, so under stop_machine CPU 0 repaints
+/// everything but the kernel alias with PTEs (spec §6, Callers). The kernel alias keeps
+/// its blocks: it never changes at runtime.
+public enum Repaint {
+    public enum Variant: String, Sendable, CaseIterable {
+        /// v6.18: W4 with GFP_ATOMIC over [PAGE_OFFSET, kernel alias) and (kernel alias,
+        /// end of DRAM) — holes between banks walked too — then one flush of the whole
+        /// linear map.
+        case pagewalk
+        /// Yang Shi's v5: W2 with NO_BLOCK | NO_CONT over each bank (the bank holding the
+        /// kernel in two pieces around it), each walk followed by its own flush.
+        case yangV5 = "yang-v5"
+    }
+
+    /// Repaints `pt`, built from `layout`; `lazy` is the walker's lazy-MMU batching.
+    public static func linearMapSplitToPTEs(pt: PageTable, layout: MachineLayout, variant: Variant,
+                                            lazy: Bool = true, flush: TLBFlush = TLBFlush()) throws(KernelError) {
+        var options = WalkerOptions()
+        options.lazy = lazy
+        let alias = layout.kernelAliasVA
+        switch variant {
+        case .pagewalk:
+            options.allocation = .atomic
+            let walker = makeWalker(.pagewalk, options: options)
+            try walker.split(pt, from: LinearMapRange.start, to: alias.start)
+            try walker.split(pt, from: alias.end, to: layout.linearEnd)
+            flush.flushKernelRange(pt, from: LinearMapRange.start, to: layout.linearEnd)
+        case .yangV5:
+            options.flags = [.noBlock, .noCont]
+            let walker = makeWalker(.range, options: options)
+            for piece in pieces(layout) {
+                try walker.split(pt, from: piece.lowerBound, to: piece.upperBound)
+                flush.flushKernelRange(pt, from: piece.lowerBound, to: piece.upperBound)
+            }
+        }
+    }
+
+    /// Each bank's linear-map VAs, less the kernel alias.
+    static func pieces(_ layout: MachineLayout) -> [Range<UInt64>] {
+        let alias = layout.kernelAliasVA
+        return layout.banks.flatMap { bank -> [Range<UInt64>] in
+            let va = layout.va(ofPA: bank.start)..<layout.va(ofPA: bank.end)
+            guard va.overlaps(alias.start..<alias.end) else { return [va] }
+            return [va.lowerBound..<alias.start, alias.end..<va.upperBound].filter { !$0.isEmpty }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import PageTableModel
+
+/// flush_tlb_all and flush_tlb_kernel_range (spec §4), on the machine's TLBI features.
+/// Every barrier and TLBI goes through `PageTable`'s instrumented primitives, with the
+/// invalidated VAs reported to any attached TLB model.
+public struct TLBFlush: Sendable, Equatable {
+    /// FEAT_TLBIRANGE: `tlbi rvaale1is` is available.
+    public var rangeSupport: Bool
+    /// ARM64_WORKAROUND_REPEAT_TLBI: every TLBI is followed by `dsb ish` and itself again.
+    public var repeatErratum: Bool
+
+    /// MAX_DVM_OPS: without range ops, flushing this many pages or more flushes everything.
+    public static let maxDVMOps: UInt64 = 512
+    /// MAX_TLBI_RANGE_PAGES = __TLBI_RANGE_PAGES(31, 3): what the largest range op covers.
+    public static let maxTLBIRangePages: UInt64 = 1 << 21
+
+    public init(rangeSupport: Bool = false, repeatErratum: Bool = false) {
+        self.rangeSupport = rangeSupport
+        self.repeatErratum = repeatErratum
+    }
+
+    /// flush_tlb_all: `dsb ishst`, `tlbi vmalle1is`, `dsb ish`, `isb`.
+    public func flushAll(_ pt: PageTable) {
+        pt.dsbIshst()
+        tlbi(pt, .all)
+        pt.dsbIsh()
+        pt.isb()
+    }
+
+    /// flush_tlb_kernel_range(start, end).
+    public func flushKernelRange(_ pt: PageTable, from start: UInt64, to end: UInt64) {
+        let page = pt.geometry.pageSize
+        var va = alignDown(start, page)
+        var pages = (alignUp(end, page) &- va) >> UInt64(pt.geometry.pageShift)
+        if (!rangeSupport && pages >= Self.maxDVMOps) || pages > Self.maxTLBIRangePages {
+            return flushAll(pt)
+        }
+        pt.dsbIshst()
+        // __flush_tlb_range_op: scale runs 3 → 0 (after scale 0 at most one page is
+        // left); a single page uses the plain op.
+        var scale = 3
+        while pages > 0 {
+            if !rangeSupport || pages == 1 {
+                tlbi(pt, .page(va: va))
+                va &+= page
+                pages -= 1
+                continue
+            }
+            let shift = UInt64(5 * scale + 1)
+            let n = min(pages, 32 << shift) >> shift  // num + 1, at most 32
+            if n > 0 {
+                tlbi(pt, .range(va: va, pages: n << shift))
+                va &+= (n << shift) * page
+                pages -= n << shift
+            }
+            scale -= 1
+        }
+        pt.dsbIsh()
+        pt.isb()
+    }
+
+    /// One TLBI as __tlbi issues it, with the erratum's repeat.
+    private func tlbi(_ pt: PageTable, _ op: TLBInvalidation) {
+        pt.tlbi(op)
+        if repeatErratum {
+            pt.dsbIsh()
+            pt.tlbi(op)
+        }
+    }
+}
