@@ -26,12 +26,9 @@ public struct LinearMapBuilder {
     /// Build the linear map into `pt`.
     public func build(into pt: PageTable) throws(KernelError) {
         let create = CreateMapping(pt, policy: policy)
-        let carveOuts = [layout.kernelImage] + (layout.kfencePool.map { [$0] } ?? [])
-        for bank in layout.banks {
-            for piece in Self.subtract(carveOuts, from: bank) {
-                try create.map(virt: layout.va(ofPA: piece.start), phys: piece.start, size: piece.size,
-                               prot: Prot.kernel, flags: flags)
-            }
+        for piece in layout.ordinaryPieces {
+            try create.map(virt: layout.va(ofPA: piece.start), phys: piece.start, size: piece.size,
+                           prot: Prot.kernel, flags: flags)
         }
         let image = layout.kernelImage
         try create.map(virt: layout.va(ofPA: image.start), phys: image.start, size: image.size,
@@ -41,16 +38,22 @@ public struct LinearMapBuilder {
                            prot: Prot.kernel, flags: [.noExec, .noBlock, .noCont])
         }
     }
+}
 
-    /// `bank` less the ranges in `holes`, in address order.
-    public static func subtract(_ holes: [PhysRange], from bank: PhysRange) -> [PhysRange] {
+extension MachineLayout {
+    /// The banks less the kernel image and any early kfence pool, in address order: the
+    /// memory map_mem maps with the linear map's own flags.
+    public var ordinaryPieces: [PhysRange] {
+        let holes = ([kernelImage] + (kfencePool.map { [$0] } ?? [])).sorted { $0.start < $1.start }
         var pieces: [PhysRange] = []
-        var cursor = bank.start
-        for hole in holes.filter({ $0.overlaps(bank) }).sorted(by: { $0.start < $1.start }) {
-            if hole.start > cursor { pieces.append(PhysRange(start: cursor, size: hole.start - cursor)) }
-            cursor = max(cursor, hole.end)
+        for bank in banks {
+            var cursor = bank.start
+            for hole in holes where hole.overlaps(bank) {
+                if hole.start > cursor { pieces.append(PhysRange(start: cursor, size: hole.start - cursor)) }
+                cursor = max(cursor, hole.end)
+            }
+            if cursor < bank.end { pieces.append(PhysRange(start: cursor, size: bank.end - cursor)) }
         }
-        if cursor < bank.end { pieces.append(PhysRange(start: cursor, size: bank.end - cursor)) }
         return pieces
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import KernelCallers
+import KernelCallers
 
 /// Pairs the nested page event and the outer section emit together (spec §3), after
 /// ce2b3a50ad92 (W1 returns at once on a force_pte map, so only update_range_prot's own

@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import KernelCallers
+import KernelCallers
 
 /// How the block map held the pool before late init: split_pud + split_pmd (2 tables) in
 /// GiBs 1–3, split_pmd alone (1 table) in GiB 0, whose PMDs may carry CONT.

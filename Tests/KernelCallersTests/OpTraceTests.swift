@@ -2,7 +2,7 @@ import Testing
 import Foundation
 import PageTableModel
 import LinearMap
-@testable import KernelCallers
+import KernelCallers
 
 private func hex(_ va: UInt64) -> String { "0x" + String(va, radix: 16) }
 

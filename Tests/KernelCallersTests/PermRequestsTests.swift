@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import KernelCallers
+import KernelCallers
 
 @Test func requestsAreDeterministicAlignedAndInsideOrdinaryMemory() throws {
     let layout = try MachineLayout.builtin("numa2", memory: 8 << 30)

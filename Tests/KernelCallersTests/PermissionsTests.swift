@@ -2,7 +2,7 @@ import Testing
 import PageTableModel
 import LinearMap
 import SplitWalkers
-@testable import KernelCallers
+import KernelCallers
 
 /// Three set_memory_ro requests on a 4 GiB block map (GiB 0 is a PMD table because of the
 /// kernel image; GiBs 1–3 are PUD blocks), W1 in lazy mode, no FEAT_TLBIRANGE.

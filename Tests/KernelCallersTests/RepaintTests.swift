@@ -1,7 +1,7 @@
 import Testing
 import PageTableModel
 import LinearMap
-@testable import KernelCallers
+import KernelCallers
 
 /// What the repaint of the 4 GiB 'single' block map must split, read off spec §5's create
 /// path for this layout (kernel image [2 MiB, 2 MiB + 0x1F1_0000) = [0x20_0000, 0x211_0000)):

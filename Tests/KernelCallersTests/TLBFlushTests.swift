@@ -1,6 +1,6 @@
 import Testing
 import PageTableModel
-@testable import KernelCallers
+import KernelCallers
 
 /// Spec §4's closed formula for the TLBIs of a range flush with FEAT_TLBIRANGE, 2 ≤ N ≤ 2^21.
 private func rangeOps(_ n: UInt64) -> Int {

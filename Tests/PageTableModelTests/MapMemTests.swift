@@ -41,11 +41,8 @@ struct ExpectedMap {
 
     init(_ layout: MachineLayout, _ mode: MappingMode) {
         let base = layout.memstart
-        let carve = [layout.kernelImage] + (layout.kfencePool.map { [$0] } ?? [])
-        for bank in layout.banks {
-            for piece in LinearMapBuilder.subtract(carve, from: bank) {
-                add(piece.start - base, piece.end - base, blocks: mode == .block, cont: mode == .block)
-            }
+        for piece in layout.ordinaryPieces {
+            add(piece.start - base, piece.end - base, blocks: mode == .block, cont: mode == .block)
         }
         add(layout.kernelImage.start - base, layout.kernelImage.end - base, blocks: true, cont: false)
         if let pool = layout.kfencePool { add(pool.start - base, pool.end - base, blocks: false, cont: false) }
