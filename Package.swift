@@ -21,14 +21,16 @@ let package = Package(
         .target(name: "KernelCallers", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers"], swiftSettings: hot),
         .target(name: "TLBModel", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
         .target(name: "BenchHarness", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "TLBModel"]),
+        .target(name: "Reports", dependencies: ["PageTableModel", "LinearMap"]),
         .executableTarget(name: "bench", dependencies: [
-            "BenchHarness",
+            "BenchHarness", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "PageTableModelTests", dependencies: ["PageTableModel", "LinearMap"]),
         .testTarget(name: "SplitWalkersTests", dependencies: ["SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "KernelCallersTests", dependencies: ["KernelCallers", "SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "PageTableModel", "LinearMap"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "bench"]),
         .executableTarget(
             name: "MapBuild",
