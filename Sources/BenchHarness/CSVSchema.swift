@@ -1,0 +1,85 @@
+import PageTableModel
+
+/// The CSV schema: stable column order, numbers and short identifiers only. Bump
+/// `version` when a column changes meaning or position.
+public enum CSVSchema {
+    public static let version = 1
+
+    public struct Column: Sendable {
+        public let name: String
+        public let unit: String
+        public let meaning: String
+        let value: @Sendable (RunResult) -> String
+    }
+
+    public static var header: String { columns.map(\.name).joined(separator: ",") }
+
+    public static func row(_ r: RunResult) -> String { columns.map { $0.value(r) }.joined(separator: ",") }
+
+    private static func c(_ name: String, _ unit: String, _ meaning: String, _ value: @escaping @Sendable (RunResult) -> String) -> Column {
+        Column(name: name, unit: unit, meaning: meaning, value: value)
+    }
+    private static func n(_ name: String, _ unit: String, _ meaning: String, _ value: @escaping @Sendable (RunResult) -> Int) -> Column {
+        Column(name: name, unit: unit, meaning: meaning, value: { String(value($0)) })
+    }
+    private static func tlb(_ name: String, _ meaning: String, _ value: @escaping @Sendable (TLBFigures) -> Int) -> Column {
+        Column(name: name, unit: "count", meaning: meaning, value: { $0.tlb.map { String(value($0)) } ?? "" })
+    }
+
+    public static let columns: [Column] = [
+        c("schema_version", "-", "version of this column layout", { _ in String(version) }),
+        c("scenario", "id", "boot, perm, repaint, kfence, debug-pagealloc, replay, tlb, mosaic", { $0.config.scenario.rawValue }),
+        c("walker", "id", "split walker (leaf, range, create-path, pagewalk) or create for map_mem", { $0.config.effectiveWalker }),
+        c("lazy", "id", "lazy-MMU batching around the walks (on/off; off at boot)", { $0.config.effectiveLazy ? "on" : "off" }),
+        c("nesting", "id", "nested lazy-MMU policy: tolerant, never-nest, counted", { $0.config.nesting.rawValue }),
+        c("granule", "id", "translation granule", { _ in Geometry.fourK.granuleName }),
+        c("layout", "id", "memory layout name", { $0.layoutName }),
+        c("memory_bytes", "bytes", "RAM in the layout's banks", { String($0.memoryBytes) }),
+        c("mode", "id", "map_mem mapping: block (BBML2) or pte (force_pte_mapping)", { $0.config.effectiveMode.rawValue }),
+        c("variant", "id", "kernel behaviour: boot barrier policy, repaint/kfence variant, or W1 before/after ce2b3a50ad92", { $0.config.effectiveVariant }),
+        c("tlbi_range_support", "0/1", "FEAT_TLBIRANGE", { $0.config.tlbiRange ? "1" : "0" }),
+        c("seed", "-", "seed of every random choice", { String($0.config.seed) }),
+        n("requests", "count", "requests, events or trace ops issued (0 when none)", { $0.requestsIssued }),
+        n("dsb_ishst", "count", "dsb ishst emitted", { $0.counters.dsbIshst }),
+        n("dsb_ish", "count", "dsb ish emitted", { $0.counters.dsbIsh }),
+        n("isb", "count", "isb emitted", { $0.counters.isb }),
+        n("tlbi", "count", "TLBI instructions of every kind", { $0.counters.tlbi }),
+        n("tlbi_range", "count", "tlbi rvaale1is (range)", { $0.counters.tlbiRange }),
+        n("tlbi_all", "count", "tlbi vmalle1is (flush_tlb_all)", { $0.counters.tlbiAll }),
+        n("pt_pages_alloc", "pages", "page-table pages allocated by the operation", { $0.pagesAllocated }),
+        n("pt_pages_alloc_atomic", "pages", "of which GFP_ATOMIC", { $0.pagesAllocatedAtomic }),
+        n("pt_pages_free", "pages", "page-table pages freed by the operation", { $0.pagesFreed }),
+        n("pt_bytes", "bytes", "page-table bytes held by the map at the end (PageTables)", { $0.tableBytes }),
+        n("leaf_pud", "entries", "1 GiB block leaves at the end", { $0.histogram.pud }),
+        n("leaf_pmd", "entries", "2 MiB block leaves without CONT", { $0.histogram.pmd }),
+        n("leaf_pmd_cont", "entries", "2 MiB block leaves with CONT (entries, not groups)", { $0.histogram.pmdCont }),
+        n("leaf_pte", "entries", "4 KiB page leaves without CONT", { $0.histogram.pte }),
+        n("leaf_pte_cont", "entries", "4 KiB page leaves with CONT (entries, not groups)", { $0.histogram.pteCont }),
+        n("tlb_reach_entries", "entries", "TLB entries to cover the map when a CONT group takes one", { $0.histogram.tlbReachEntries }),
+        n("entries_written", "entries", "descriptor stores at every level", { $0.counters.totalEntriesWritten }),
+        n("entries_visited", "entries", "descriptors read by the walkers", { $0.counters.entriesVisited }),
+        n("walks", "count", "descents from the root", { $0.counters.walks }),
+        n("split_lock", "count", "pgtable_split_lock acquisitions", { $0.counters.splitLockAcquisitions }),
+        n("sleeping_lock_atomic", "count", "of which in atomic (softirq) context: a kernel BUG", { $0.counters.sleepingLockInAtomic }),
+        c("memtotal_kb", "kB", "MemTotal: RAM less kernel image, struct pages and page tables", { String($0.memTotalKB) }),
+        n("errors", "count", "operations that returned ENOMEM/EINVAL", { $0.errors }),
+        c("split_fraction", "ratio", "mosaic: share of the linear map split to PTEs", { String(format2($0.splitFraction)) }),
+        tlb("tlb_accesses", "simulated data accesses") { $0.accesses },
+        tlb("l1d_tlb_refill", "L1D_TLB_REFILL: L1 dTLB misses") { $0.l1Refills },
+        tlb("l2d_tlb_refill", "L2D_TLB_REFILL: L2 TLB misses") { $0.l2Refills },
+        tlb("dtlb_walk", "DTLB_WALK: table walks") { $0.walks },
+        tlb("walk_refs", "memory references made by the walks") { $0.walkRefs },
+        c("mpki_proxy", "per 1000", "dtlb_walk per 1000 accesses (a proxy for kernel TLB MPKI)", { $0.tlb.map { format4($0.mpkiProxy) } ?? "" }),
+        c("wall_ns", "ns", "wall time of the operation (minimum over --repeat)", { String($0.wallNs) }),
+        c("wall_ns_median", "ns", "median wall time over --repeat", { String($0.wallNsMedian) }),
+        c("calib_bytes", "bytes", "bytes the calibration memset writes (8 per descriptor written)", { String($0.calibrationBytes) }),
+        c("calib_kind", "id", "first-touch (fresh pages, when the operation allocated tables) or warm", { $0.calibrationFirstTouch ? "first-touch" : "warm" }),
+        c("calib_ns", "ns", "memset of calib_bytes in the same process", { String($0.calibrationNs) }),
+        c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
+    ]
+}
+
+func format2(_ x: Double) -> String { String(format: "%.2f", x) }
+func format4(_ x: Double) -> String { String(format: "%.4f", x) }
+
+import Foundation

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Timings are reported against a memset of the same bytes measured in the same
+/// process, because these machines are shared and noisy.
+public enum Calibration {
+    /// Monotonic nanoseconds.
+    public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    public static func time(_ body: () throws -> Void) rethrows -> UInt64 {
+        let start = now()
+        try body()
+        return now() - start
+    }
+
+    /// memset of `bytes` into an already touched buffer: the best of three.
+    public static func warmMemset(bytes: UInt64) -> UInt64 {
+        let count = Int(max(bytes, 4096))
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 4096)
+        defer { buffer.deallocate() }
+        memset(buffer, 1, count)
+        return (0..<3).map { i in time { memset(buffer, Int32(i), count) } }.min()!
+    }
+
+    /// memset of `bytes` into fresh pages, so the time includes the page faults.
+    public static func firstTouchMemset(bytes: UInt64) -> UInt64 {
+        let count = Int(max(bytes, 4096))
+        guard let buffer = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              buffer != MAP_FAILED else { return 0 }
+        defer { munmap(buffer, count) }
+        return time { memset(buffer, 1, count) }
+    }
+}

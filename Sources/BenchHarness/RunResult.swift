@@ -1,0 +1,42 @@
+import PageTableModel
+
+/// One row of output: the configuration and everything the simulation counted.
+public struct RunResult: Sendable {
+    public var config: RunConfig
+    public var layoutName: String
+    public var memoryBytes: UInt64
+    /// Counters of the measured operation only (setup such as the boot map excluded).
+    public var counters = Counters()
+    public var pagesAllocated = 0
+    public var pagesAllocatedAtomic = 0
+    public var pagesFreed = 0
+    /// Page-table bytes held when the run ends.
+    public var tableBytes = 0
+    public var histogram = LeafHistogram()
+    public var memTotalKB: UInt64 = 0
+    public var errors = 0
+    public var requestsIssued = 0
+    public var splitFraction = 0.0
+    public var tlb: TLBFigures?
+    /// Wall time of the measured operation: minimum and median over repeats.
+    public var wallNs: UInt64 = 0
+    public var wallNsMedian: UInt64 = 0
+    /// A memset of the bytes the operation wrote, in the same process.
+    public var calibrationBytes: UInt64 = 0
+    public var calibrationNs: UInt64 = 0
+    /// The calibration memset wrote fresh pages (the operation allocated tables).
+    public var calibrationFirstTouch = false
+
+    public var wallRatio: Double { calibrationNs == 0 ? 0 : Double(wallNs) / Double(calibrationNs) }
+}
+
+/// The TLB model's metrics, named after perf's arm64 events.
+public struct TLBFigures: Sendable, Equatable {
+    public var accesses = 0
+    public var l1Refills = 0
+    public var l2Refills = 0
+    public var walks = 0
+    public var walkRefs = 0
+    public init() {}
+    public var mpkiProxy: Double { accesses == 0 ? 0 : Double(walks) * 1000 / Double(accesses) }
+}

@@ -1,0 +1,36 @@
+/// The cartesian product of parameter lists, in a fixed order, and the deterministic
+/// slices a batch scheduler can spread over machines.
+public enum Sweep {
+    /// Every combination of `axes` applied to `base`; the last axis varies fastest.
+    public static func product(base: RunConfig, axes: [(option: String, values: [String])]) throws(RunError) -> [RunConfig] {
+        var configs = [base]
+        for axis in axes {
+            guard !axis.values.isEmpty else { throw RunError("--\(axis.option): empty list") }
+            var next: [RunConfig] = []
+            for config in configs {
+                for value in axis.values {
+                    var c = config
+                    try c.apply(option: axis.option, value: value)
+                    next.append(c)
+                }
+            }
+            configs = next
+        }
+        return configs
+    }
+
+    /// `K/N` with 1 ≤ K ≤ N.
+    public static func parseShard(_ text: String) throws(RunError) -> (k: Int, n: Int) {
+        let parts = text.split(separator: "/").compactMap { Int($0) }
+        guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+            throw RunError("--shard: '\(text)' is not valid; use K/N with 1 ≤ K ≤ N, e.g. 2/8")
+        }
+        return (parts[0], parts[1])
+    }
+
+    /// Shard K of N: a contiguous slice, so the shards' CSVs (header in shard 1 only)
+    /// concatenate to the whole sweep's.
+    public static func shard<T>(_ items: [T], k: Int, n: Int) -> ArraySlice<T> {
+        items[(items.count * (k - 1) / n)..<(items.count * k / n)]
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import BenchHarness
+import Foundation
+
+struct Suite: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the default suite (what `bench` with no arguments runs).",
+        discussion: "Example: bench suite --csv Results/latest.csv")
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        try Bench.reportingErrors { try Self.runDefault(output: output) }
+    }
+
+    /// The default suite writes Results/latest.csv unless --csv says otherwise.
+    static func runDefault(output: OutputOptions) throws(RunError) {
+        var output = output
+        if output.csv == nil {
+            try? FileManager.default.createDirectory(atPath: "Results", withIntermediateDirectories: true)
+            output.csv = "Results/latest.csv"
+        }
+        let start = Date()
+        let results = try output.execute(BenchHarness.Suite.configs())
+        FileHandle.standardError.write(Data(String(format: "bench: %d runs in %.1f s; CSV in %@\n",
+                                                   results.count, Date().timeIntervalSince(start), output.csv!).utf8))
+    }
+}
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the cartesian product of comma-separated parameter lists.",
+        discussion: """
+            Rows are streamed to --csv as each run finishes. --shard K/N runs the K-th of N
+            contiguous slices (header in slice 1 only), so `cat` of the slices' CSVs is the
+            whole sweep's CSV: spread a big sweep with Slurm job arrays or GNU parallel.
+
+            Examples:
+              bench sweep --scenario boot --memory 64G,256G,1T --mode block,pte --csv boot.csv
+              bench sweep --scenario perm --walker leaf,range,create-path,pagewalk --lazy on,off --shard 2/4 --csv part2.csv
+            """)
+
+    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "Run slice K of N (1 ≤ K ≤ N).") var shard: String?
+
+    func run() throws {
+        try Bench.reportingErrors {
+            let axes = simulation.given.map { (option: $0.0, values: $0.1.split(separator: ",").map(String.init)) }
+            let all = try BenchHarness.Sweep.product(base: RunConfig(), axes: axes)
+            let (k, n) = try shard.map { s throws(RunError) in try BenchHarness.Sweep.parseShard(s) } ?? (1, 1)
+            _ = try output.execute(Array(BenchHarness.Sweep.shard(all, k: k, n: n)), csvHeader: k == 1)
+        }
+    }
+}
