@@ -1,0 +1,129 @@
+import BenchHarness
+import Foundation
+import Testing
+
+/// Runs the built `bench` executable as a user would.
+struct BenchProcess {
+    static var executable: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("bench")
+    }
+
+    struct Output { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Output {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID())-\(name)").path
+    }
+}
+
+/// CSV text as rows of fields, timing columns dropped (they are measured, not counted).
+func countedColumns(_ csv: String) -> [[String]] {
+    let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    let header = lines[0]
+    let timing: Set<String> = ["wall_ns", "wall_ns_median", "calib_ns", "wall_ratio"]
+    let keep = header.indices.filter { !timing.contains(header[$0]) }
+    return lines.map { row in keep.map { row[$0] } }
+}
+
+@Suite struct CLITests {
+    @Test(arguments: [
+        (["--memory", "12Q"], "--memory"),
+        (["--layout", "nope"], "--layout"),
+        (["--scenario", "bogus"], "--scenario"),
+        (["--lazy", "maybe"], "--lazy"),
+        (["--memory", "64T", "--mode", "pte"], "--memory"),
+        (["--scenario", "replay"], "--ops"),
+        (["--memory", "4G", "--format", "xml"], "--format"),
+    ])
+    func badInputIsOneLineNamingTheParameterAndNoFile(arguments: [String], parameter: String) throws {
+        let csv = BenchProcess.temporaryPath("bad.csv")
+        let r = try BenchProcess.run(arguments + ["--csv", csv])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("bench: \(parameter)"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: csv))
+    }
+
+    @Test func overlappingJSONBanksAreRejected() throws {
+        let json = BenchProcess.temporaryPath("overlap.json")
+        try #"{"banks": [{"start": "0x80000000", "size": "4G"}, {"start": "0x100000000", "size": "1G"}]}"#
+            .write(toFile: json, atomically: true, encoding: .utf8)
+        let csv = BenchProcess.temporaryPath("o.csv")
+        let r = try BenchProcess.run(["--layout", json, "--csv", csv])
+        #expect(r.status == 1 && r.stderr.hasPrefix("bench: --layout:") && r.stderr.contains("overlap"))
+        #expect(!FileManager.default.fileExists(atPath: csv))
+    }
+
+    @Test func unknownOptionIsAUsageError() throws {
+        let r = try BenchProcess.run(["--frobnicate"])
+        #expect(r.status != 0 && r.stderr.contains("frobnicate"))
+    }
+
+    @Test func bootWritesTheHeaderAndOneRow() throws {
+        let csv = BenchProcess.temporaryPath("boot.csv")
+        let r = try BenchProcess.run(["--scenario", "boot", "--memory", "4G", "--mode", "pte", "--csv", csv])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("boot") && r.stdout.contains("create"))
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(String(lines[0]) == CSVSchema.header)
+        #expect(lines[1].split(separator: ",", omittingEmptySubsequences: false).count == CSVSchema.columns.count)
+        // The figures are the simulation's: the same run in process counts the same.
+        var c = RunConfig()
+        for (o, v) in [("scenario", "boot"), ("memory", "4G"), ("mode", "pte")] { try c.apply(option: o, value: v) }
+        let inProcess = try ScenarioRunner.run(c)
+        #expect(countedColumns(String(lines[0]) + "\n" + lines[1]) == countedColumns(CSVSchema.header + "\n" + CSVSchema.row(inProcess)))
+    }
+
+    @Test func sweepRowsAreTheProductAndShardsConcatenate() throws {
+        let args = ["sweep", "--scenario", "perm", "--memory", "2G", "--requests", "50",
+                    "--walker", "leaf,range,pagewalk", "--lazy", "on,off", "--quiet"]
+        let whole = BenchProcess.temporaryPath("whole.csv")
+        #expect(try BenchProcess.run(args + ["--csv", whole]).status == 0)
+        var parts = ""
+        for k in 1...4 {
+            let part = BenchProcess.temporaryPath("part\(k).csv")
+            #expect(try BenchProcess.run(args + ["--shard", "\(k)/4", "--csv", part]).status == 0)
+            parts += try String(contentsOfFile: part, encoding: .utf8)
+        }
+        let wholeText = try String(contentsOfFile: whole, encoding: .utf8)
+        #expect(wholeText.split(separator: "\n").count == 1 + 3 * 2)
+        #expect(countedColumns(parts) == countedColumns(wholeText))
+    }
+
+    @Test func badShardIsRejected() throws {
+        let r = try BenchProcess.run(["sweep", "--memory", "1G", "--shard", "5/4"])
+        #expect(r.status == 1 && r.stderr.hasPrefix("bench: --shard"))
+    }
+
+    @Test func sameSeedSameCountsByteForByte() throws {
+        let args = ["--scenario", "debug-pagealloc", "--memory", "1G", "--requests", "300", "--seed", "42", "--format", "csv"]
+        let a = try BenchProcess.run(args), b = try BenchProcess.run(args)
+        #expect(a.status == 0)
+        #expect(countedColumns(a.stdout) == countedColumns(b.stdout))
+        let other = try BenchProcess.run(args.dropLast(4) + ["--seed", "43", "--format", "csv"])
+        #expect(countedColumns(other.stdout) != countedColumns(a.stdout))
+    }
+
+    @Test func jsonFormatCarriesTheColumns() throws {
+        let r = try BenchProcess.run(["--scenario", "boot", "--memory", "1G", "--format", "json"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        #expect(parsed?.count == 1)
+        #expect(parsed?[0]["scenario"] as? String == "boot")
+        #expect(parsed?[0]["schema_version"] as? Int == CSVSchema.version)
+    }
+}
