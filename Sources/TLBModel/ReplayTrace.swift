@@ -15,7 +15,7 @@ public struct ReplayTrace: TraceGenerator {
     /// starting with "#" are skipped.
     public init(contentsOfFile path: String) throws(TLBModelError) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw TLBModelError("--trace: cannot read \(path)")
+            throw TLBModelError("--trace: \(path) cannot be read")
         }
         var vas: [UInt64] = []
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
