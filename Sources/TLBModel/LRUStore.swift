@@ -1,6 +1,10 @@
 /// The slots of one set-associative structure (a TLB level or the walk cache) with
 /// true LRU in every set. Keys are nonzero (0 marks a free slot); `values` carries a
 /// payload per slot. Storage is raw and owned by the `SimulatedTLB` that frees it.
+///
+/// Small sets keep a use stamp per slot and scan for the victim. A fully associative
+/// structure with many ways keeps a recency list instead (head most recent; free
+/// slots at the tail) and finds keys through a hash index.
 struct LRUStore {
     let sets: Int
     let ways: Int
@@ -16,6 +20,11 @@ struct LRUStore {
     let index: UnsafeMutablePointer<Int32>?
     let indexShift: UInt64
     let indexMask: Int
+    /// Recency list of the indexed kind: neighbours per slot, -1 at the ends.
+    let newer: UnsafeMutablePointer<Int32>?
+    let older: UnsafeMutablePointer<Int32>?
+    var head: Int32 = 0
+    var tail: Int32 = 0
 
     static let scanLimit = 16
 
@@ -36,10 +45,19 @@ struct LRUStore {
             index!.initialize(repeating: -1, count: 1 << bits)
             indexShift = UInt64(64 - bits)
             indexMask = (1 << bits) - 1
+            newer = .allocate(capacity: ways)
+            older = .allocate(capacity: ways)
+            for slot in 0..<ways {
+                newer![slot] = Int32(slot - 1)
+                older![slot] = slot + 1 < ways ? Int32(slot + 1) : -1
+            }
+            tail = Int32(ways - 1)
         } else {
             index = nil
             indexShift = 0
             indexMask = 0
+            newer = nil
+            older = nil
         }
     }
 
@@ -48,6 +66,8 @@ struct LRUStore {
         stamps.deallocate()
         values.deallocate()
         index?.deallocate()
+        newer?.deallocate()
+        older?.deallocate()
     }
 
     var entries: Int { sets * ways }
@@ -72,19 +92,18 @@ struct LRUStore {
     }
 
     @inline(__always) mutating func touch(_ slot: Int) {
-        stamps[slot] = clock
-        clock &+= 1
+        if index != nil {
+            moveToHead(Int32(slot))
+        } else {
+            stamps[slot] = clock
+            clock &+= 1
+        }
     }
 
     /// Puts `key` in a free way of `set`, else in place of the least recently used one.
     /// Returns the slot and the key evicted (0 if none).
     mutating func insert(_ key: UInt64, set: Int, value: UInt64) -> (slot: Int, evicted: UInt64) {
-        let first = set * ways
-        var victim = first
-        for slot in first..<(first + ways) {
-            if keys[slot] == 0 { victim = slot; break }
-            if stamps[slot] < stamps[victim] { victim = slot }
-        }
+        let victim = index != nil ? Int(tail) : stampVictim(set)
         let evicted = keys[victim]
         if evicted != 0 { unindex(victim) }
         keys[victim] = key
@@ -98,10 +117,48 @@ struct LRUStore {
         return (victim, evicted)
     }
 
+    /// A free way of `set`, else the one with the oldest stamp.
+    private func stampVictim(_ set: Int) -> Int {
+        let first = set * ways
+        var victim = first
+        for slot in first..<(first + ways) {
+            if keys[slot] == 0 { return slot }
+            if stamps[slot] < stamps[victim] { victim = slot }
+        }
+        return victim
+    }
+
     mutating func remove(_ slot: Int) {
         guard keys[slot] != 0 else { return }
         unindex(slot)
         keys[slot] = 0
+        if index != nil { moveToTail(Int32(slot)) }
+    }
+
+    @inline(__always) private mutating func moveToHead(_ slot: Int32) {
+        guard slot != head, let newer, let older else { return }
+        unlink(slot)
+        newer[Int(slot)] = -1
+        older[Int(slot)] = head
+        newer[Int(head)] = slot
+        head = slot
+    }
+
+    private mutating func moveToTail(_ slot: Int32) {
+        guard slot != tail, let newer, let older else { return }
+        unlink(slot)
+        older[Int(slot)] = -1
+        newer[Int(slot)] = tail
+        older[Int(tail)] = slot
+        tail = slot
+    }
+
+    /// Takes `slot` out of the list (it is not both head and tail: ways > 1).
+    @inline(__always) private mutating func unlink(_ slot: Int32) {
+        guard let newer, let older else { return }
+        let n = newer[Int(slot)], o = older[Int(slot)]
+        if n >= 0 { older[Int(n)] = o } else { head = o }
+        if o >= 0 { newer[Int(o)] = n } else { tail = n }
     }
 
     mutating func removeAll() {
