@@ -102,7 +102,7 @@ struct LRUStore {
 
     /// Puts `key` in a free way of `set`, else in place of the least recently used one.
     /// Returns the slot and the key evicted (0 if none).
-    mutating func insert(_ key: UInt64, set: Int, value: UInt64) -> (slot: Int, evicted: UInt64) {
+    @inline(__always) mutating func insert(_ key: UInt64, set: Int, value: UInt64) -> (slot: Int, evicted: UInt64) {
         let victim = index != nil ? Int(tail) : stampVictim(set)
         let evicted = keys[victim]
         if evicted != 0 { unindex(victim) }
@@ -118,7 +118,7 @@ struct LRUStore {
     }
 
     /// A free way of `set`, else the one with the oldest stamp.
-    private func stampVictim(_ set: Int) -> Int {
+    @inline(__always) private func stampVictim(_ set: Int) -> Int {
         let first = set * ways
         var victim = first
         for slot in first..<(first + ways) {

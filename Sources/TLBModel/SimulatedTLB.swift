@@ -16,7 +16,9 @@ public enum TLBOutcome: Equatable, Sendable {
 /// the entry found; a miss everywhere walks the tables (uncounted reads: the table's
 /// counters never move) and refills every level. A level holds a translation as the
 /// largest size it supports that fits (split on fill), sized from the entry it came
-/// from. Levels are not inclusive. Within a level, sizes are probed smallest first.
+/// from. Levels are not inclusive. A level holds one entry per VA unless a split
+/// without TLBI left a stale larger entry beside newer smaller ones; which of those
+/// is used then is unspecified (the size hit last is tried first).
 /// TLBIs reach the model through `attach(to:)`: `.page`/`.range` are last-level
 /// operations, so they drop overlapping TLB entries but leave the walk cache alone;
 /// `.all` empties everything.
@@ -50,6 +52,7 @@ public final class SimulatedTLB {
         walkCache = LRUStore(entries: wc?.entries ?? 1, ways: wc?.ways ?? 1)
         counts = .allocate(capacity: levelCount + 4)
         counts.initialize(repeating: 0, count: levelCount + 4)
+        batch = .allocate(capacity: Self.batch)
     }
 
     deinit {
@@ -57,6 +60,7 @@ public final class SimulatedTLB {
         levels.deallocate()
         walkCache.deallocate()
         counts.deallocate()
+        batch.deallocate()
     }
 
     /// Walk `pt` from now on and receive its TLB maintenance. Starts empty.
@@ -102,7 +106,39 @@ public final class SimulatedTLB {
     @_specialize(where G == MemcachedTrace)
     @_specialize(where G == ReplayTrace)
     public func run<G: TraceGenerator>(_ trace: inout G, count: Int) {
-        for _ in 0..<count { access(trace.next()) }
+        var done = 0, touchAhead = true
+        while done < count {
+            let n = min(Self.batch, count - done)
+            for k in 0..<n { batch[k] = trace.next() }
+            if touchAhead {
+                var sink: UInt64 = 0
+                for k in 0..<n { sink ^= leaf(batch[k]) }
+                self.sink ^= sink
+            }
+            let walksBefore = walks
+            for k in 0..<n { access(batch[k]) }
+            touchAhead = walks != walksBefore
+            done += n
+        }
+    }
+
+    /// Addresses drawn ahead of `run`'s accesses. While walks are happening, their
+    /// leaf descriptors are loaded first, all at once, so the host's cache misses on
+    /// a large map's tables overlap instead of queueing behind each access.
+    private static let batch = 8
+    private let batch: UnsafeMutablePointer<UInt64>
+    private var sink: UInt64 = 0
+
+    /// The descriptor a walk of `va` ends on (uncounted, no TLB state touched).
+    @inline(__always) private func leaf(_ va: UInt64) -> UInt64 {
+        guard var table = root else { return 0 }
+        var e = Descriptor.zero
+        for level in 0..<4 {
+            e = table[Int(truncatingIfNeeded: (va >> Self.levelShift(level)) & 511)]
+            guard level < 3 && e.isValid && e.isTable else { break }
+            table = TablePage(e)
+        }
+        return e.raw
     }
 
     /// Translate `va` once.
@@ -132,7 +168,7 @@ public final class SimulatedTLB {
         return .walk(reads: reads)
     }
 
-    private func fill(_ l: Int, _ va: UInt64, translationSize: Int) {
+    @inline(__always) private func fill(_ l: Int, _ va: UInt64, translationSize: Int) {
         let held = levels[l].fill(va, translationSize: translationSize)
         counts[l] &+= 1
         if l == 0 { setMRU(va, held) }
@@ -242,6 +278,8 @@ struct TLBLevel {
     /// Valid entries per size, and a bit per size with any.
     let occupancy: UnsafeMutablePointer<Int>
     var present: UInt64 = 0
+    /// Size of the last hit: probed first.
+    var lastHit = 0
 
     init(_ c: TLBLevelConfiguration) {
         store = LRUStore(entries: c.entries, ways: c.ways)
@@ -265,24 +303,35 @@ struct TLBLevel {
     /// A key: the entry's base VA, its size and a valid bit (bases are 4 KiB aligned).
     @inline(__always) static func key(_ tag: UInt64, _ s: Int) -> UInt64 { tag << shift(s) | UInt64(s) << 1 | 1 }
 
-    /// The slot covering `va` (LRU updated), or -1.
+    /// The slot covering `va` (LRU updated), or -1. The size of the level's last hit
+    /// is tried first, then the others smallest first.
     @inline(__always) mutating func find(_ va: UInt64) -> Int {
-        var m = present
+        if present & (1 << UInt64(lastHit)) != 0 {
+            let slot = probe(va, lastHit)
+            if slot >= 0 { return slot }
+        }
+        var m = present & ~(1 << UInt64(lastHit))
         while m != 0 {
             let s = m.trailingZeroBitCount
             m &= m &- 1
-            let tag = va >> Self.shift(s)
-            let slot = store.find(Self.key(tag, s), set: store.set(of: tag))
+            let slot = probe(va, s)
             if slot >= 0 {
-                store.touch(slot)
+                lastHit = s
                 return slot
             }
         }
         return -1
     }
 
+    @inline(__always) private mutating func probe(_ va: UInt64, _ s: Int) -> Int {
+        let tag = va >> Self.shift(s)
+        let slot = store.find(Self.key(tag, s), set: store.set(of: tag))
+        if slot >= 0 { store.touch(slot) }
+        return slot
+    }
+
     /// Adds the entry for `va` from a translation of size `translationSize`; returns the size held.
-    mutating func fill(_ va: UInt64, translationSize: Int) -> Int {
+    @inline(__always) mutating func fill(_ va: UInt64, translationSize: Int) -> Int {
         let s = Int(truncatingIfNeeded: (held >> (4 * UInt64(translationSize))) & 0xF)
         precondition(s != 0xF, "a validated level holds 4K")
         let tag = va >> Self.shift(s)
@@ -292,7 +341,7 @@ struct TLBLevel {
         return s
     }
 
-    private mutating func count(_ s: Int, _ delta: Int) {
+    @inline(__always) private mutating func count(_ s: Int, _ delta: Int) {
         occupancy[s] += delta
         if occupancy[s] == 0 { present &= ~(1 << UInt64(s)) } else { present |= 1 << UInt64(s) }
     }
