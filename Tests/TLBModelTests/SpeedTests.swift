@@ -6,12 +6,13 @@ import Testing
 
 /// Accesses per second, printed for the record (never asserted). Run in release:
 /// `TLB_SPEED=1 swift test -c release --filter SpeedTests` (TLB_SPEED_GIB sets the
-/// map, 256 by default).
+/// map, 256 by default; TLB_SPEED_ONLY picks scenarios by name).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["TLB_SPEED"] != nil))
 struct SpeedTests {
     static let gib = UInt64(ProcessInfo.processInfo.environment["TLB_SPEED_GIB"] ?? "") ?? 256
 
     static func measure<G: TraceGenerator>(_ name: String, _ pt: PageTable, _ trace: G, count: Int = 50_000_000) throws {
+        if let only = ProcessInfo.processInfo.environment["TLB_SPEED_ONLY"], !name.contains(only) { return }
         var trace = trace
         let tlb = try SimulatedTLB(.n1)
         tlb.attach(to: pt)
@@ -37,7 +38,8 @@ struct SpeedTests {
     }
 
     @Test func accessesPerSecond() throws {
-        for mode in [MappingMode.pte, .block] {
+        let modes = ProcessInfo.processInfo.environment["TLB_SPEED_MODE"].flatMap(MappingMode.init(rawValue:)).map { [$0] } ?? [.pte, .block]
+        for mode in modes {
             let (pt, layout) = try TestMaps.build(mode, gib: Self.gib)
             let space = AddressSpace(layout: layout)
             let tag = "\(Self.gib)G \(mode.rawValue)"
