@@ -28,6 +28,7 @@ public final class SimulatedTLB {
     private let levelCount: Int
     private var walkCache: LRUStore
     private let hasWalkCache: Bool
+    /// Keeps the walked tables alive.
     private var pageTable: PageTable?
     private var root: TablePage?
     /// The L1 entry touched last: hitting it again changes no LRU order.
@@ -63,7 +64,8 @@ public final class SimulatedTLB {
         batch.deallocate()
     }
 
-    /// Walk `pt` from now on and receive its TLB maintenance. Starts empty.
+    /// Walk `pt` from now on and receive its TLB maintenance (a table has one
+    /// observer: the TLB attached last). Starts empty.
     public func attach(to pt: PageTable) {
         precondition(pt.geometry == .fourK, "the TLB model knows the 4K granule only")
         flush()
