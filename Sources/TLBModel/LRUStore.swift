@@ -1,0 +1,194 @@
+/// The slots of one set-associative structure (a TLB level or the walk cache) with
+/// true LRU in every set. Keys are nonzero (0 marks a free slot); `values` carries a
+/// payload per slot. Storage is raw and owned by the `SimulatedTLB` that frees it.
+///
+/// Small sets keep a use stamp per slot and scan for the victim. A fully associative
+/// structure with many ways keeps a recency list instead (head most recent; free
+/// slots at the tail) and finds keys through a hash index.
+struct LRUStore {
+    let sets: Int
+    let ways: Int
+    /// `sets - 1` when `sets` is a power of two, else 0 (then `%` picks the set).
+    let setMask: UInt64
+    let keys: UnsafeMutablePointer<UInt64>
+    let stamps: UnsafeMutablePointer<UInt64>
+    let values: UnsafeMutablePointer<UInt64>
+    /// Larger than any stamp given out so far.
+    var clock: UInt64 = 1
+    /// Fully associative structures with many ways find a key through an
+    /// open-addressing index (linear probing, slot numbers, -1 free) instead of a scan.
+    let index: UnsafeMutablePointer<Int32>?
+    let indexShift: UInt64
+    let indexMask: Int
+    /// Recency list of the indexed kind: neighbours per slot, -1 at the ends.
+    let newer: UnsafeMutablePointer<Int32>?
+    let older: UnsafeMutablePointer<Int32>?
+    var head: Int32 = 0
+    var tail: Int32 = 0
+
+    static let scanLimit = 16
+
+    init(entries: Int, ways: Int) {
+        self.ways = ways
+        sets = entries / ways
+        setMask = sets & (sets - 1) == 0 ? UInt64(sets - 1) : 0
+        keys = .allocate(capacity: entries)
+        keys.initialize(repeating: 0, count: entries)
+        stamps = .allocate(capacity: entries)
+        stamps.initialize(repeating: 0, count: entries)
+        values = .allocate(capacity: entries)
+        values.initialize(repeating: 0, count: entries)
+        if sets == 1 && ways > Self.scanLimit {
+            var bits = 3
+            while 1 << bits < 4 * ways { bits += 1 }
+            index = .allocate(capacity: 1 << bits)
+            index!.initialize(repeating: -1, count: 1 << bits)
+            indexShift = UInt64(64 - bits)
+            indexMask = (1 << bits) - 1
+            newer = .allocate(capacity: ways)
+            older = .allocate(capacity: ways)
+            for slot in 0..<ways {
+                newer![slot] = Int32(slot - 1)
+                older![slot] = slot + 1 < ways ? Int32(slot + 1) : -1
+            }
+            tail = Int32(ways - 1)
+        } else {
+            index = nil
+            indexShift = 0
+            indexMask = 0
+            newer = nil
+            older = nil
+        }
+    }
+
+    func deallocate() {
+        keys.deallocate()
+        stamps.deallocate()
+        values.deallocate()
+        index?.deallocate()
+        newer?.deallocate()
+        older?.deallocate()
+    }
+
+    var entries: Int { sets * ways }
+
+    @inline(__always) func set(of tag: UInt64) -> Int {
+        sets == 1 ? 0 : Int(truncatingIfNeeded: setMask != 0 ? tag & setMask : tag % UInt64(sets))
+    }
+
+    /// The slot holding `key` in set `set`, or -1.
+    @inline(__always) func find(_ key: UInt64, set: Int) -> Int {
+        if let index {
+            var i = home(key)
+            while true {
+                let slot = Int(index[i])
+                if slot < 0 || keys[slot] == key { return slot }
+                i = (i + 1) & indexMask
+            }
+        }
+        let first = set * ways
+        for slot in first..<(first + ways) where keys[slot] == key { return slot }
+        return -1
+    }
+
+    @inline(__always) mutating func touch(_ slot: Int) {
+        if index != nil {
+            moveToHead(Int32(slot))
+        } else {
+            stamps[slot] = clock
+            clock &+= 1
+        }
+    }
+
+    /// Puts `key` in a free way of `set`, else in place of the least recently used one.
+    /// Returns the slot and the key evicted (0 if none).
+    @inline(__always) mutating func insert(_ key: UInt64, set: Int, value: UInt64) -> (slot: Int, evicted: UInt64) {
+        let victim = index != nil ? Int(tail) : stampVictim(set)
+        let evicted = keys[victim]
+        if evicted != 0 { unindex(victim) }
+        keys[victim] = key
+        values[victim] = value
+        if let index {
+            var i = home(key)
+            while index[i] >= 0 { i = (i + 1) & indexMask }
+            index[i] = Int32(victim)
+        }
+        touch(victim)
+        return (victim, evicted)
+    }
+
+    /// A free way of `set`, else the one with the oldest stamp.
+    @inline(__always) private func stampVictim(_ set: Int) -> Int {
+        let first = set * ways
+        var victim = first
+        for slot in first..<(first + ways) {
+            if keys[slot] == 0 { return slot }
+            if stamps[slot] < stamps[victim] { victim = slot }
+        }
+        return victim
+    }
+
+    mutating func remove(_ slot: Int) {
+        guard keys[slot] != 0 else { return }
+        unindex(slot)
+        keys[slot] = 0
+        if index != nil { moveToTail(Int32(slot)) }
+    }
+
+    @inline(__always) private mutating func moveToHead(_ slot: Int32) {
+        guard slot != head, let newer, let older else { return }
+        unlink(slot)
+        newer[Int(slot)] = -1
+        older[Int(slot)] = head
+        newer[Int(head)] = slot
+        head = slot
+    }
+
+    private mutating func moveToTail(_ slot: Int32) {
+        guard slot != tail, let newer, let older else { return }
+        unlink(slot)
+        older[Int(slot)] = -1
+        newer[Int(slot)] = tail
+        older[Int(tail)] = slot
+        tail = slot
+    }
+
+    /// Takes `slot` out of the list (it is not both head and tail: ways > 1).
+    @inline(__always) private mutating func unlink(_ slot: Int32) {
+        guard let newer, let older else { return }
+        let n = newer[Int(slot)], o = older[Int(slot)]
+        if n >= 0 { older[Int(n)] = o } else { head = o }
+        if o >= 0 { newer[Int(o)] = n } else { tail = n }
+    }
+
+    mutating func removeAll() {
+        keys.update(repeating: 0, count: entries)
+        if let index { index.update(repeating: -1, count: indexMask + 1) }
+    }
+
+    @inline(__always) private func home(_ key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> indexShift)
+    }
+
+    /// Drops `slot` from the index, shifting later members of its probe run back so
+    /// every key stays reachable from its home position.
+    private func unindex(_ slot: Int) {
+        guard let index else { return }
+        var hole = home(keys[slot])
+        while Int(index[hole]) != slot { hole = (hole + 1) & indexMask }
+        var j = hole
+        while true {
+            j = (j + 1) & indexMask
+            let s = Int(index[j])
+            if s < 0 { break }
+            let h = home(keys[s])
+            // Move s into the hole unless its home lies cyclically in (hole, j].
+            let stays = hole <= j ? (h > hole && h <= j) : (h > hole || h <= j)
+            if !stays {
+                index[hole] = index[j]
+                hole = j
+            }
+        }
+        index[hole] = -1
+    }
+}

@@ -1,0 +1,368 @@
+import PageTableModel
+
+/// What one access did.
+public enum TLBOutcome: Equatable, Sendable {
+    /// Found in level `level` (0 = L1).
+    case hit(level: Int)
+    /// Missed every level; the walk read `reads` descriptors (1–4).
+    case walk(reads: Int)
+    /// Missed every level and the walk found no valid leaf.
+    case fault
+}
+
+/// A simulated data-TLB hierarchy over a simulated page table (spec §8).
+///
+/// An access looks the levels up in order. A hit in level k refills levels 0..<k with
+/// the entry found; a miss everywhere walks the tables (uncounted reads: the table's
+/// counters never move) and refills every level. A level holds a translation as the
+/// largest size it supports that fits (split on fill), sized from the entry it came
+/// from. Levels are not inclusive. A level holds one entry per VA unless a split
+/// without TLBI left a stale larger entry beside newer smaller ones; which of those
+/// is used then is unspecified (the size hit last is tried first).
+/// TLBIs reach the model through `attach(to:)`: `.page`/`.range` are last-level
+/// operations, so they drop overlapping TLB entries but leave the walk cache alone;
+/// `.all` empties everything.
+public final class SimulatedTLB {
+    public let configuration: TLBConfiguration
+    private let levels: UnsafeMutablePointer<TLBLevel>
+    private let levelCount: Int
+    private var walkCache: LRUStore
+    private let hasWalkCache: Bool
+    /// Keeps the walked tables alive.
+    private var pageTable: PageTable?
+    private var root: TablePage?
+    /// The L1 entry touched last: hitting it again changes no LRU order.
+    private var mruBase: UInt64 = 1
+    private var mruMask: UInt64 = 0
+    private var accesses = 0
+    private var walks = 0
+    private var faults = 0
+    /// Refills per level, then walks by reads (1…4).
+    private let counts: UnsafeMutablePointer<Int>
+
+    public init(_ configuration: TLBConfiguration) throws(TLBModelError) {
+        try configuration.validate()
+        self.configuration = configuration
+        levelCount = configuration.levels.count
+        levels = .allocate(capacity: levelCount)
+        for (i, level) in configuration.levels.enumerated() {
+            (levels + i).initialize(to: TLBLevel(level))
+        }
+        let wc = configuration.walkCache
+        hasWalkCache = wc != nil
+        walkCache = LRUStore(entries: wc?.entries ?? 1, ways: wc?.ways ?? 1)
+        counts = .allocate(capacity: levelCount + 4)
+        counts.initialize(repeating: 0, count: levelCount + 4)
+        batch = .allocate(capacity: Self.batch)
+    }
+
+    deinit {
+        for i in 0..<levelCount { levels[i].deallocate() }
+        levels.deallocate()
+        walkCache.deallocate()
+        counts.deallocate()
+        batch.deallocate()
+    }
+
+    /// Walk `pt` from now on and receive its TLB maintenance (a table has one
+    /// observer: the TLB attached last). Starts empty.
+    public func attach(to pt: PageTable) {
+        precondition(pt.geometry == .fourK, "the TLB model knows the 4K granule only")
+        flush()
+        pageTable = pt
+        root = pt.root
+        pt.tlbObserver = { [weak self] op in self?.invalidate(op) }
+    }
+
+    // MARK: Metrics
+
+    public var metrics: TLBMetrics {
+        var m = TLBMetrics()
+        m.tlbAccesses = accesses
+        m.refills = (0..<levelCount).map { counts[$0] }
+        m.dtlbWalk = walks
+        m.walksByDepth = (0..<4).map { counts[levelCount + $0] }
+        m.faults = faults
+        return m
+    }
+
+    public func resetMetrics() {
+        accesses = 0
+        walks = 0
+        faults = 0
+        counts.update(repeating: 0, count: levelCount + 4)
+    }
+
+    /// Valid entries in level `level`.
+    public func occupancy(level: Int) -> Int {
+        (0..<PageSize.allCases.count).reduce(0) { $0 + levels[level].occupancy[$1] }
+    }
+
+    // MARK: Accesses
+
+    /// Replays `count` accesses from `trace`.
+    @_specialize(where G == UniformTrace)
+    @_specialize(where G == SequentialTrace)
+    @_specialize(where G == ZipfTrace)
+    @_specialize(where G == HotSetTrace)
+    @_specialize(where G == MemcachedTrace)
+    @_specialize(where G == ReplayTrace)
+    public func run<G: TraceGenerator>(_ trace: inout G, count: Int) {
+        var done = 0, touchAhead = true
+        while done < count {
+            let n = min(Self.batch, count - done)
+            for k in 0..<n { batch[k] = trace.next() }
+            if touchAhead {
+                var sink: UInt64 = 0
+                for k in 0..<n { sink ^= leaf(batch[k]) }
+                self.sink ^= sink
+            }
+            let walksBefore = walks
+            for k in 0..<n { access(batch[k]) }
+            touchAhead = walks != walksBefore
+            done += n
+        }
+    }
+
+    /// Addresses drawn ahead of `run`'s accesses. While walks are happening, their
+    /// leaf descriptors are loaded first, all at once, so the host's cache misses on
+    /// a large map's tables overlap instead of queueing behind each access.
+    private static let batch = 8
+    private let batch: UnsafeMutablePointer<UInt64>
+    private var sink: UInt64 = 0
+
+    /// The descriptor a walk of `va` ends on (uncounted, no TLB state touched).
+    @inline(__always) private func leaf(_ va: UInt64) -> UInt64 {
+        guard var table = root else { return 0 }
+        var e = Descriptor.zero
+        for level in 0..<4 {
+            e = table[Int(truncatingIfNeeded: (va >> Self.levelShift(level)) & 511)]
+            guard level < 3 && e.isValid && e.isTable else { break }
+            table = TablePage(e)
+        }
+        return e.raw
+    }
+
+    /// Translate `va` once.
+    @discardableResult @inline(__always)
+    public func access(_ va: UInt64) -> TLBOutcome {
+        accesses &+= 1
+        if va & mruMask == mruBase { return .hit(level: 0) }
+        return lookUp(va)
+    }
+
+    private func lookUp(_ va: UInt64) -> TLBOutcome {
+        for l in 0..<levelCount {
+            let slot = levels[l].find(va)
+            guard slot >= 0 else { continue }
+            let size = TLBLevel.size(ofKey: levels[l].store.keys[slot])
+            if l == 0 { setMRU(va, size) }
+            for k in 0..<l { fill(k, va, translationSize: size) }
+            return .hit(level: l)
+        }
+        guard let (size, reads) = walk(va) else {
+            faults &+= 1
+            return .fault
+        }
+        walks &+= 1
+        counts[levelCount + reads - 1] &+= 1
+        for k in 0..<levelCount { fill(k, va, translationSize: size) }
+        return .walk(reads: reads)
+    }
+
+    @inline(__always) private func fill(_ l: Int, _ va: UInt64, translationSize: Int) {
+        let held = levels[l].fill(va, translationSize: translationSize)
+        counts[l] &+= 1
+        if l == 0 { setMRU(va, held) }
+    }
+
+    @inline(__always) private func setMRU(_ va: UInt64, _ size: Int) {
+        mruMask = ~((1 << TLBLevel.shift(size)) &- 1)
+        mruBase = va & mruMask
+    }
+
+    // MARK: The walk
+
+    /// Shift of the VA bits that index a table at `level` (4K granule).
+    @inline(__always) private static func levelShift(_ level: Int) -> UInt64 { UInt64(39 - 9 * level) }
+
+    @inline(__always) private static func walkCacheKey(_ va: UInt64, _ level: Int) -> (key: UInt64, tag: UInt64) {
+        let tag = va >> levelShift(level)
+        return (tag << 4 | UInt64(level) << 1 | 1, tag)
+    }
+
+    /// The translation size (a `PageSize` raw value) and descriptors read, nil on a fault.
+    private func walk(_ va: UInt64) -> (size: Int, reads: Int)? {
+        guard var table = root else { preconditionFailure("attach the TLB to a page table first") }
+        var level = 0, reads = 0
+        if hasWalkCache {
+            for l in stride(from: 2, through: 0, by: -1) {
+                let (key, tag) = Self.walkCacheKey(va, l)
+                let slot = walkCache.find(key, set: walkCache.set(of: tag))
+                if slot >= 0 {
+                    walkCache.touch(slot)
+                    table = TablePage(Descriptor(raw: walkCache.values[slot]))
+                    level = l + 1
+                    break
+                }
+            }
+        }
+        while true {
+            let i = Int(truncatingIfNeeded: (va >> Self.levelShift(level)) & 511)
+            let e = table[i]
+            reads += 1
+            guard e.isValid else { return nil }
+            if level < 3 && e.isTable {
+                if hasWalkCache {
+                    let (key, tag) = Self.walkCacheKey(va, level)
+                    _ = walkCache.insert(key, set: walkCache.set(of: tag), value: e.raw)
+                }
+                table = TablePage(e)
+                level += 1
+                continue
+            }
+            switch level {
+            case 1: return (PageSize.g1.rawValue, reads)
+            case 2: return ((e.isCont && configuration.contCoalescing ? PageSize.m32 : .m2).rawValue, reads)
+            case 3 where e.isTable:
+                if e.isCont && configuration.contCoalescing { return (PageSize.k64.rawValue, reads) }
+                let four = configuration.pageCoalescing && Self.coalesces(table, i)
+                return ((four ? PageSize.k16 : .k4).rawValue, reads)
+            default: return nil  // a level-0 block or a reserved level-3 encoding
+            }
+        }
+    }
+
+    /// Four pages, 16 KiB aligned in VA and PA, consecutive, with equal attributes.
+    private static func coalesces(_ table: TablePage, _ i: Int) -> Bool {
+        let first = table[i & ~3]
+        guard first.outputAddress & 0x3FFF == 0 else { return false }
+        for k in 1..<4 {
+            let e = table[(i & ~3) + k]
+            guard e.isValid && e.isTable, e.attributes == first.attributes,
+                  e.outputAddress == first.outputAddress + UInt64(k) << 12 else { return false }
+        }
+        return first.isValid && first.isTable
+    }
+
+    // MARK: Maintenance
+
+    public func invalidate(_ op: TLBInvalidation) {
+        switch op {
+        case .all: flush()
+        case .page(let va): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ 4096)
+        case .range(let va, let pages): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ pages << 12)
+        }
+    }
+
+    /// Empties every level and the walk cache.
+    public func flush() {
+        for l in 0..<levelCount { levels[l].removeAll() }
+        walkCache.removeAll()
+        mruBase = 1
+        mruMask = 0
+    }
+
+    /// Drops the TLB entries overlapping [start, end).
+    private func drop(from start: UInt64, to end: UInt64) {
+        guard start < end else { return }
+        for l in 0..<levelCount { levels[l].drop(from: start, to: end) }
+        mruBase = 1
+        mruMask = 0
+    }
+}
+
+/// One TLB level's slots and the sizes they hold.
+struct TLBLevel {
+    var store: LRUStore
+    /// Nibble s: the size held for a translation of size s (0xF: none).
+    let held: UInt64
+    /// Valid entries per size, and a bit per size with any.
+    let occupancy: UnsafeMutablePointer<Int>
+    var present: UInt64 = 0
+    /// Size of the last hit: probed first.
+    var lastHit = 0
+
+    init(_ c: TLBLevelConfiguration) {
+        store = LRUStore(entries: c.entries, ways: c.ways)
+        var packed: UInt64 = 0
+        for s in PageSize.allCases {
+            packed |= UInt64(c.held(s)?.rawValue ?? 0xF) << (4 * UInt64(s.rawValue))
+        }
+        held = packed
+        occupancy = .allocate(capacity: PageSize.allCases.count)
+        occupancy.initialize(repeating: 0, count: PageSize.allCases.count)
+    }
+
+    func deallocate() {
+        store.deallocate()
+        occupancy.deallocate()
+    }
+
+    /// log2 of size `s` (raw `PageSize`): 12, 14, 16, 21, 25, 29, 30.
+    @inline(__always) static func shift(_ s: Int) -> UInt64 { (0x1E1D_1915_100E_0C >> (8 * UInt64(s))) & 0xFF }
+    @inline(__always) static func size(ofKey key: UInt64) -> Int { Int(truncatingIfNeeded: (key >> 1) & 7) }
+    /// A key: the entry's base VA, its size and a valid bit (bases are 4 KiB aligned).
+    @inline(__always) static func key(_ tag: UInt64, _ s: Int) -> UInt64 { tag << shift(s) | UInt64(s) << 1 | 1 }
+
+    /// The slot covering `va` (LRU updated), or -1. The size of the level's last hit
+    /// is tried first, then the others smallest first.
+    @inline(__always) mutating func find(_ va: UInt64) -> Int {
+        if present & (1 << UInt64(lastHit)) != 0 {
+            let slot = probe(va, lastHit)
+            if slot >= 0 { return slot }
+        }
+        var m = present & ~(1 << UInt64(lastHit))
+        while m != 0 {
+            let s = m.trailingZeroBitCount
+            m &= m &- 1
+            let slot = probe(va, s)
+            if slot >= 0 {
+                lastHit = s
+                return slot
+            }
+        }
+        return -1
+    }
+
+    @inline(__always) private mutating func probe(_ va: UInt64, _ s: Int) -> Int {
+        let tag = va >> Self.shift(s)
+        let slot = store.find(Self.key(tag, s), set: store.set(of: tag))
+        if slot >= 0 { store.touch(slot) }
+        return slot
+    }
+
+    /// Adds the entry for `va` from a translation of size `translationSize`; returns the size held.
+    @inline(__always) mutating func fill(_ va: UInt64, translationSize: Int) -> Int {
+        let s = Int(truncatingIfNeeded: (held >> (4 * UInt64(translationSize))) & 0xF)
+        precondition(s != 0xF, "a validated level holds 4K")
+        let tag = va >> Self.shift(s)
+        let evicted = store.insert(Self.key(tag, s), set: store.set(of: tag), value: 0).evicted
+        if evicted != 0 { count(Self.size(ofKey: evicted), -1) }
+        count(s, 1)
+        return s
+    }
+
+    @inline(__always) private mutating func count(_ s: Int, _ delta: Int) {
+        occupancy[s] += delta
+        if occupancy[s] == 0 { present &= ~(1 << UInt64(s)) } else { present |= 1 << UInt64(s) }
+    }
+
+    mutating func drop(from start: UInt64, to end: UInt64) {
+        for slot in 0..<store.entries {
+            let key = store.keys[slot]
+            guard key != 0 else { continue }
+            let base = key & ~0xFFF, s = Self.size(ofKey: key)
+            if base < end && start < base &+ (1 << Self.shift(s)) {
+                store.remove(slot)
+                count(s, -1)
+            }
+        }
+    }
+
+    mutating func removeAll() {
+        store.removeAll()
+        occupancy.update(repeating: 0, count: PageSize.allCases.count)
+        present = 0
+    }
+}

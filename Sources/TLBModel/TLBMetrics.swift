@@ -1,0 +1,33 @@
+import Foundation
+
+/// TLB counts named after perf's arm64 PMU events (spec §8).
+public struct TLBMetrics: Equatable, Sendable {
+    /// L1D_TLB: translations looked up.
+    public var tlbAccesses = 0
+    /// Fills per level (first: L1D_TLB_REFILL, second: L2D_TLB_REFILL).
+    public var refills: [Int] = []
+    /// DTLB_WALK: table walks that found a translation.
+    public var dtlbWalk = 0
+    /// Walks by descriptor reads: index 0 = one read … index 3 = four.
+    public var walksByDepth = [0, 0, 0, 0]
+    /// Accesses whose walk found no valid leaf (not counted as walks or refs).
+    public var faults = 0
+
+    public init() {}
+
+    public var l1dTLBRefill: Int { refills.first ?? 0 }
+    public var l2dTLBRefill: Int { refills.count > 1 ? refills[1] : 0 }
+    /// Descriptor reads by all walks.
+    public var walkRefs: Int { walksByDepth.enumerated().reduce(0) { $0 + ($1.offset + 1) * $1.element } }
+    /// Walks per 1000 accesses.
+    public var mpkiProxy: Double { tlbAccesses == 0 ? 0 : Double(dtlbWalk) * 1000 / Double(tlbAccesses) }
+
+    public static let csvColumns = ["tlb_accesses", "l1d_tlb_refill", "l2d_tlb_refill", "dtlb_walk", "walk_refs",
+                                    "mpki_proxy", "walks_1ref", "walks_2ref", "walks_3ref", "walks_4ref", "tlb_faults"]
+
+    /// Values in `csvColumns` order.
+    public var csvValues: [String] {
+        [tlbAccesses, l1dTLBRefill, l2dTLBRefill, dtlbWalk, walkRefs].map(String.init)
+            + [String(format: "%.4f", mpkiProxy)] + (walksByDepth + [faults]).map(String.init)
+    }
+}
