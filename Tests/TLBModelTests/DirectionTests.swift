@@ -1,7 +1,7 @@
 import LinearMap
 import PageTableModel
 import Testing
-@testable import TLBModel
+import TLBModel
 
 /// The same accesses cost more walks over a PTE map than over a block map.
 @Suite struct DirectionTests {

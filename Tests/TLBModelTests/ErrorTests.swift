@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TLBModel
+import TLBModel
 
 @Suite struct ErrorTests {
     @Test func presets() throws {

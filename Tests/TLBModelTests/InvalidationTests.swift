@@ -1,7 +1,7 @@
 import LinearMap
 import PageTableModel
 import Testing
-@testable import TLBModel
+import TLBModel
 
 @Suite struct InvalidationTests {
     static let config = TLBConfiguration(name: "two", levels: [

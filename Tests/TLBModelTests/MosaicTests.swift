@@ -1,7 +1,7 @@
 import LinearMap
 import PageTableModel
 import Testing
-@testable import TLBModel
+import TLBModel
 
 @Suite struct MosaicTests {
     /// Bytes mapped by leaves of 2 MiB or more.

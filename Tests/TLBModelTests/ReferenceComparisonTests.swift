@@ -1,7 +1,7 @@
 import LinearMap
 import PageTableModel
 import Testing
-@testable import TLBModel
+import TLBModel
 
 /// The fast TLB against `ReferenceTLB`, access by access, on seeded random traces.
 @Suite struct ReferenceComparisonTests {

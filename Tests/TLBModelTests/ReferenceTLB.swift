@@ -1,6 +1,6 @@
 import LinearMap
 import PageTableModel
-@testable import TLBModel
+import TLBModel
 
 /// A deliberately plain TLB model: arrays of sets, linear searches, a global clock
 /// for LRU, and translation sizes taken from the oracle (`translate`), not from the

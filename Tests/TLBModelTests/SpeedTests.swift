@@ -2,7 +2,7 @@ import Foundation
 import LinearMap
 import PageTableModel
 import Testing
-@testable import TLBModel
+import TLBModel
 
 /// Accesses per second, printed for the record (never asserted). Run in release:
 /// `TLB_SPEED=1 swift test -c release --filter SpeedTests` (TLB_SPEED_GIB sets the

@@ -1,6 +1,6 @@
 import LinearMap
 import PageTableModel
-@testable import TLBModel
+import TLBModel
 
 /// Small maps shared by the tests.
 enum TestMaps {

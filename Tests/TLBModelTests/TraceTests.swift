@@ -2,7 +2,7 @@ import Foundation
 import LinearMap
 import PageTableModel
 import Testing
-@testable import TLBModel
+import TLBModel
 
 @Suite struct TraceTests {
     static let space = AddressSpace(ranges: [(0xffff_0000_4000_0000, 0xffff_0000_8000_0000),

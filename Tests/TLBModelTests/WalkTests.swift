@@ -1,7 +1,7 @@
 import LinearMap
 import PageTableModel
 import Testing
-@testable import TLBModel
+import TLBModel
 
 @Suite struct WalkTests {
     /// One 4K-only entry: every access to a new page walks.
