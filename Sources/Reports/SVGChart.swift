@@ -43,7 +43,7 @@ public struct BarChart: Sendable {
     }
 
     /// Bars keep the order in which categories and series first appear. A value a log
-    /// axis cannot show (≤ 0) is drawn with zero height.
+    /// axis cannot show (≤ 0) gets a bar of zero height.
     public func svg(_ bars: [Bar]) throws(ChartError) -> String {
         let categories = firstAppearance(bars.map(\.category)), series = firstAppearance(bars.map(\.series))
         var seen = Set<[String]>()
@@ -61,10 +61,10 @@ public struct BarChart: Sendable {
         for bar in bars {
             let c = categories.firstIndex(of: bar.category)!, s = series.firstIndex(of: bar.series)!
             let top = frame.yPosition(y, bar.value), base = frame.yPosition(y, y.isLog ? y.lo : 0)
-            let height = bar.value > 0 || !y.isLog ? abs(base - top) : 0
+            let height = abs(base - top)  // 0 for a value a log axis cannot show
             frame.body += """
-                <rect class="bar" x="\(f(frame.left + group * (Double(c) + 0.1) + width * Double(s)))" \
-                y="\(f(min(top, base)))" width="\(f(width))" height="\(f(height))" fill="\(ChartFrame.color(s))">\
+                <rect class="bar" x="\(px(frame.left + group * (Double(c) + 0.1) + width * Double(s)))" \
+                y="\(px(min(top, base)))" width="\(px(width))" height="\(px(height))" fill="\(ChartFrame.color(s))">\
                 <title>\(escapeXML("\(bar.category), \(bar.series): \(exact(bar.value))"))</title></rect>\n
                 """
         }
@@ -118,7 +118,7 @@ public struct LineChart: Sendable {
         for (s, name) in series.enumerated() {
             let mine = points.filter { $0.series == name }.sorted { $0.x < $1.x }
             if connect && mine.count > 1 {
-                let coords = mine.map { "\(f(frame.xPosition(xs, $0.x))),\(f(frame.yPosition(ys, $0.y)))" }
+                let coords = mine.map { "\(px(frame.xPosition(xs, $0.x))),\(px(frame.yPosition(ys, $0.y)))" }
                 frame.body += """
                     <polyline class="line" points="\(coords.joined(separator: " "))" fill="none" \
                     stroke="\(ChartFrame.color(s))" stroke-width="2"/>\n
@@ -126,7 +126,7 @@ public struct LineChart: Sendable {
             }
             for p in mine {
                 frame.body += """
-                    <circle class="point" cx="\(f(frame.xPosition(xs, p.x)))" cy="\(f(frame.yPosition(ys, p.y)))" \
+                    <circle class="point" cx="\(px(frame.xPosition(xs, p.x)))" cy="\(px(frame.yPosition(ys, p.y)))" \
                     r="4" fill="\(ChartFrame.color(s))"><title>\(escapeXML("\(name): \(exact(p.x)), \(exact(p.y))"))</title></circle>\n
                     """
             }
@@ -135,88 +135,6 @@ public struct LineChart: Sendable {
     }
 }
 
-/// The parts every chart shares: title, plot area, axes, axis labels and legend.
-struct ChartFrame {
-    static let width = 760.0, height = 460.0
-    static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
-    static func color(_ i: Int) -> String { palette[i % palette.count] }
-
-    let left = 80.0, top = 50.0, right = width - 200, bottom = height - 70
-    var plotWidth: Double { right - left }
-    var body = ""
-    let head: String
-
-    init(title: String, xLabel: String, yLabel: String, series: [String]) {
-        var s = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(Self.width))" height="\(Int(Self.height))" \
-            viewBox="0 0 \(Int(Self.width)) \(Int(Self.height))" font-family="sans-serif" font-size="12">
-            <rect width="100%" height="100%" fill="white"/>
-            <text class="title" x="\(f(Self.width / 2))" y="28" text-anchor="middle" font-size="16">\(escapeXML(title))</text>
-            <text class="axis-label x" x="\(f((left + right) / 2))" y="\(f(Self.height - 20))" text-anchor="middle">\(escapeXML(xLabel))</text>
-            <text class="axis-label y" x="20" y="\(f((top + bottom) / 2))" text-anchor="middle" \
-            transform="rotate(-90 20 \(f((top + bottom) / 2)))">\(escapeXML(yLabel))</text>
-
-            """
-        for (i, name) in series.enumerated() {
-            let y = top + 10 + Double(i) * 20
-            s += """
-                <rect class="legend-swatch" x="\(f(right + 20))" y="\(f(y - 9))" width="12" height="12" fill="\(Self.color(i))"/>\
-                <text class="legend-entry" x="\(f(right + 38))" y="\(f(y + 1))">\(escapeXML(name))</text>\n
-                """
-        }
-        head = s
-    }
-
-    func xPosition(_ scale: ChartScale, _ v: Double) -> Double { left + scale.fraction(v) * plotWidth }
-    func yPosition(_ scale: ChartScale, _ v: Double) -> Double { bottom - scale.fraction(v) * (bottom - top) }
-
-    /// Ticks, labels and light grid lines of the vertical axis.
-    mutating func drawValueAxis(_ scale: ChartScale) {
-        for tick in scale.ticks {
-            let y = f(yPosition(scale, tick))
-            body += """
-                <line class="grid" x1="\(f(left))" y1="\(y)" x2="\(f(right))" y2="\(y)" stroke="#dddddd"/>\
-                <text class="tick y" x="\(f(left - 6))" y="\(y)" text-anchor="end" dominant-baseline="middle">\(compactNumber(tick))</text>\n
-                """
-        }
-    }
-
-    /// A labelled mark under the horizontal axis.
-    mutating func categoryTick(_ label: String, at x: Double) {
-        body += """
-            <line class="tick" x1="\(f(x))" y1="\(f(bottom))" x2="\(f(x))" y2="\(f(bottom + 5))" stroke="black"/>\
-            <text class="tick x" x="\(f(x))" y="\(f(bottom + 20))" text-anchor="middle">\(escapeXML(label))</text>\n
-            """
-    }
-
-    /// The axis lines go last, over the grid and the bars.
-    func finish() -> String {
-        head + body + """
-            <line class="axis" x1="\(f(left))" y1="\(f(bottom))" x2="\(f(right))" y2="\(f(bottom))" stroke="black"/>
-            <line class="axis" x1="\(f(left))" y1="\(f(top))" x2="\(f(left))" y2="\(f(bottom))" stroke="black"/>
-            </svg>
-
-            """
-    }
-}
-
-/// Text safe inside an SVG element or a double-quoted attribute.
-func escapeXML(_ s: String) -> String {
-    var out = ""
-    for c in s {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        default: out.append(c)
-        }
-    }
-    return out
-}
-
-private func f(_ v: Double) -> String { String(format: "%.1f", v) }
 private func exact(_ v: Double) -> String { String(format: "%.6g", v) }
 
 private func firstAppearance(_ names: [String]) -> [String] {
