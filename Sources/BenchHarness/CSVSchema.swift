@@ -1,4 +1,5 @@
 import PageTableModel
+import TLBModel
 
 /// The CSV schema: stable column order, numbers and short identifiers only. Bump
 /// `version` when a column changes meaning or position.
@@ -22,7 +23,7 @@ public enum CSVSchema {
     private static func n(_ name: String, _ unit: String, _ meaning: String, _ value: @escaping @Sendable (RunResult) -> Int) -> Column {
         Column(name: name, unit: unit, meaning: meaning, value: { String(value($0)) })
     }
-    private static func tlb(_ name: String, _ meaning: String, _ value: @escaping @Sendable (TLBFigures) -> Int) -> Column {
+    private static func tlb(_ name: String, _ meaning: String, _ value: @escaping @Sendable (TLBMetrics) -> Int) -> Column {
         Column(name: name, unit: "count", meaning: meaning, value: { $0.tlb.map { String(value($0)) } ?? "" })
     }
 
@@ -63,11 +64,13 @@ public enum CSVSchema {
         n("sleeping_lock_atomic", "count", "of which in atomic (softirq) context: a kernel BUG", { $0.counters.sleepingLockInAtomic }),
         c("memtotal_kb", "kB", "MemTotal: RAM less kernel image, struct pages and page tables", { String($0.memTotalKB) }),
         n("errors", "count", "operations that returned ENOMEM/EINVAL", { $0.errors }),
-        c("split_fraction", "ratio", "mosaic: share of the linear map split to PTEs", { String(format2($0.splitFraction)) }),
-        tlb("tlb_accesses", "simulated data accesses") { $0.accesses },
-        tlb("l1d_tlb_refill", "L1D_TLB_REFILL: L1 dTLB misses") { $0.l1Refills },
-        tlb("l2d_tlb_refill", "L2D_TLB_REFILL: L2 TLB misses") { $0.l2Refills },
-        tlb("dtlb_walk", "DTLB_WALK: table walks") { $0.walks },
+        c("split_fraction", "ratio", "mosaic: share of the block-mapped linear map split to PTEs", { format4($0.splitFraction) }),
+        c("tlb", "id", "simulated TLB preset (tlb, mosaic)", { $0.tlb == nil ? "" : $0.config.tlbPreset }),
+        c("trace", "id", "access trace (tlb, mosaic)", { $0.tlb == nil ? "" : $0.config.traceName }),
+        tlb("tlb_accesses", "simulated data accesses") { $0.tlbAccesses },
+        tlb("l1d_tlb_refill", "L1D_TLB_REFILL: L1 dTLB misses") { $0.l1dTLBRefill },
+        tlb("l2d_tlb_refill", "L2D_TLB_REFILL: L2 TLB misses") { $0.l2dTLBRefill },
+        tlb("dtlb_walk", "DTLB_WALK: table walks") { $0.dtlbWalk },
         tlb("walk_refs", "memory references made by the walks") { $0.walkRefs },
         c("mpki_proxy", "per 1000", "dtlb_walk per 1000 accesses (a proxy for kernel TLB MPKI)", { $0.tlb.map { format4($0.mpkiProxy) } ?? "" }),
         c("wall_ns", "ns", "wall time of the operation (minimum over --repeat)", { String($0.wallNs) }),

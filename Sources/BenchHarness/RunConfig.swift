@@ -16,6 +16,10 @@ public enum Scenario: String, Sendable, CaseIterable {
     case debugPagealloc = "debug-pagealloc"
     /// Replay of an op trace (`--ops FILE`).
     case replay
+    /// An access trace through the simulated TLB over the booted map.
+    case tlb
+    /// Split a fraction of a block map to PTEs, then the access trace.
+    case mosaic
 
     /// The walker a scenario uses when none is named.
     var defaultWalker: WalkerKind {
@@ -54,6 +58,18 @@ public struct RunConfig: Sendable, Equatable {
     public var failAfter: Int?
     public var verify = false
     public var repeats = 1
+    /// tlb, mosaic: the simulated TLB, the access trace and its length.
+    public var tlbPreset = "n1"
+    public var trace = "memcached"
+    public var accesses = 2_000_000
+    public var zipfExponent = 0.99
+    public var workingSet: UInt64 = 64 << 20
+    public var splitFraction = 0.0
+
+    /// The trace as the CSV names it: a file's base name, or the kind.
+    public var traceName: String {
+        trace.contains("/") || trace.contains(".") ? "file" : trace
+    }
 
     public init() {}
 
@@ -61,6 +77,7 @@ public struct RunConfig: Sendable, Equatable {
     public var effectiveWalker: String {
         switch scenario {
         case .boot: return "create"
+        case .tlb: return "none"
         case .repaint: return effectiveVariant == "yang-v5" ? WalkerKind.range.rawValue : WalkerKind.pagewalk.rawValue
         case .kfence: return effectiveVariant == "ce2b3a50ad92" ? WalkerKind.pagewalk.rawValue : WalkerKind.leaf.rawValue
         case .debugPagealloc: return WalkerKind.leaf.rawValue
@@ -80,14 +97,14 @@ public struct RunConfig: Sendable, Equatable {
     /// The mapping mode map_mem uses for this scenario.
     public var effectiveMode: MappingMode {
         switch scenario {
-        case .repaint, .kfence: .block
+        case .repaint, .kfence, .mosaic: .block
         case .debugPagealloc: .pte
         default: mode
         }
     }
 
     /// Lazy MMU has no say at boot.
-    public var effectiveLazy: Bool { scenario == .boot ? false : lazy }
+    public var effectiveLazy: Bool { scenario == .boot || scenario == .tlb ? false : lazy }
 
     public func machineLayout() throws(LayoutError) -> MachineLayout {
         if layout.hasSuffix(".json") { return try MachineLayout.load(path: layout) }

@@ -28,6 +28,12 @@ extension RunConfig {
         ("ops", "a CSV trace file"),
         ("fail-after", "a whole number ≥ 0"),
         ("repeat", "a whole number ≥ 1"),
+        ("tlb", "n1|v2"),
+        ("trace", "uniform|sequential|zipf|hotset|memcached|FILE (one hex VA per line)"),
+        ("accesses", "a whole number ≥ 1"),
+        ("zipf", "an exponent s > 0"),
+        ("working-set", "a size such as 128K or 64M"),
+        ("split-fraction", "a fraction 0…1"),
     ]
 
     static func form(_ option: String) -> String { optionForms.first { $0.name == option }?.form ?? "" }
@@ -88,6 +94,16 @@ extension RunConfig {
         case "ops": ops = value
         case "fail-after": failAfter = try whole(min: 0)
         case "repeat": repeats = try whole(min: 1)
+        case "tlb": tlbPreset = value
+        case "trace": trace = value
+        case "accesses": accesses = try whole(min: 1)
+        case "zipf":
+            guard let x = Double(value), x > 0 else { throw RunError("--zipf: '\(value)' is not valid; Zipf s must be > 0") }
+            zipfExponent = x
+        case "working-set":
+            guard let bytes = ByteSize.parse(value), bytes > 0 else { throw bad() }
+            workingSet = bytes
+        case "split-fraction": splitFraction = try fraction()
         default: throw RunError("--\(option): unknown option")
         }
     }

@@ -1,4 +1,5 @@
 import PageTableModel
+import TLBModel
 
 /// One row of output: the configuration and everything the simulation counted.
 public struct RunResult: Sendable {
@@ -17,7 +18,7 @@ public struct RunResult: Sendable {
     public var errors = 0
     public var requestsIssued = 0
     public var splitFraction = 0.0
-    public var tlb: TLBFigures?
+    public var tlb: TLBMetrics?
     /// Wall time of the measured operation: minimum and median over repeats.
     public var wallNs: UInt64 = 0
     public var wallNsMedian: UInt64 = 0
@@ -28,15 +29,4 @@ public struct RunResult: Sendable {
     public var calibrationFirstTouch = false
 
     public var wallRatio: Double { calibrationNs == 0 ? 0 : Double(wallNs) / Double(calibrationNs) }
-}
-
-/// The TLB model's metrics, named after perf's arm64 events.
-public struct TLBFigures: Sendable, Equatable {
-    public var accesses = 0
-    public var l1Refills = 0
-    public var l2Refills = 0
-    public var walks = 0
-    public var walkRefs = 0
-    public init() {}
-    public var mpkiProxy: Double { accesses == 0 ? 0 : Double(walks) * 1000 / Double(accesses) }
 }

@@ -130,6 +130,8 @@ public struct CreateMapping {
             pa &+= next - addr
             addr = next
         }
+        // v6.10+: the nosync stores of one table visit are published by one barrier.
+        if policy == .batched && end > start { pt.emit() }
     }
 
     /// The SPLIT flag at a CONT level: a CONT group the range does not cover whole (or

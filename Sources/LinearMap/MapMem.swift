@@ -35,7 +35,7 @@ public struct LinearMapBuilder {
                        prot: Prot.kernel, flags: .noCont)
         if let pool = layout.kfencePool {
             try create.map(virt: layout.va(ofPA: pool.start), phys: pool.start, size: pool.size,
-                           prot: Prot.kernel, flags: [.noExec, .noBlock, .noCont])
+                           prot: Prot.kernel, flags: [.noBlock, .noCont])
         }
     }
 }

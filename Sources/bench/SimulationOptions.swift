@@ -4,7 +4,7 @@ import BenchHarness
 /// The simulation parameters, as text: `RunConfig.apply` parses them, so `run` and
 /// `sweep` (where each may be a comma-separated list) share one parser and its errors.
 struct SimulationOptions: ParsableArguments {
-    @Option(help: "boot | perm | repaint | kfence | debug-pagealloc | replay") var scenario: String?
+    @Option(help: "boot | perm | repaint | kfence | debug-pagealloc | replay | tlb | mosaic") var scenario: String?
     @Option(help: "Split walker: leaf | range | create-path | pagewalk (perm, replay).") var walker: String?
     @Option(help: "Lazy-MMU batching: on | off.") var lazy: String?
     @Option(help: "Nested lazy-MMU policy: tolerant | never-nest | counted.") var nesting: String?
@@ -25,6 +25,12 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "replay: CSV trace with columns op,start,size,context.") var ops: String?
     @Option(name: .customLong("fail-after"), help: "Inject ENOMEM after N more table allocations.") var failAfter: String?
     @Option(help: "Time the operation N times; report min and median.") var `repeat`: String?
+    @Option(help: "tlb, mosaic: simulated TLB preset n1 | v2.") var tlb: String?
+    @Option(help: "tlb, mosaic: uniform | sequential | zipf | hotset | memcached | FILE of hex VAs.") var trace: String?
+    @Option(help: "tlb, mosaic: accesses to simulate.") var accesses: String?
+    @Option(help: "zipf trace: exponent s > 0.") var zipf: String?
+    @Option(name: .customLong("working-set"), help: "hotset trace: working-set size, e.g. 64M.") var workingSet: String?
+    @Option(name: .customLong("split-fraction"), help: "mosaic: fraction 0…1 of the block map split to PTEs.") var splitFraction: String?
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
@@ -34,6 +40,8 @@ struct SimulationOptions: ParsableArguments {
             ("placement", placement), ("create-barriers", createBarriers), ("kfence", kfence), ("tlbi-range", tlbiRange),
             ("repeat-tlbi", repeatTLBI), ("variant", variant), ("softirq-share", softirqShare),
             ("nested-share", nestedShare), ("ops", ops), ("fail-after", failAfter), ("repeat", `repeat`),
+            ("tlb", tlb), ("trace", trace), ("accesses", accesses), ("zipf", zipf), ("working-set", workingSet),
+            ("split-fraction", splitFraction),
         ]
         return all.compactMap { name, value in value.map { (name, $0) } }
     }

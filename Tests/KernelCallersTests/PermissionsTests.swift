@@ -62,8 +62,7 @@ private let roCases: [ROCase] = [
     let pt = try buildMap(layout)
     let perms = Permissions(pt: pt, walker: walker(.leaf) { $0.lazy = false }, lazy: false)
     try perms.setMemoryRO(pageOffset + 2 * GiB + 0x123_4000, pages: 1)
-    let splitPairs = (512 + 1) + 16 + (512 + 1) + 16
-    #expect(splitPairs == 1058)
+    let splitPairs = (512 + 1) + 16 + (512 + 1) + 16  // spec §7: 1058
     #expect(Barriers(pt.counters) == pairs(splitPairs) + explicit(2) + pairs(1) + flushBarriers(pages: 1))
 }
 
