@@ -7,13 +7,13 @@ public enum SummaryTable {
         "\(c.scenario.rawValue) \(c.effectiveWalker) lazy=\(c.effectiveLazy ? "on" : "off") \(c.effectiveMode.rawValue) \(ByteSize.format(c.memory))"
     }
 
-    static let headers = ["scenario", "walker", "variant", "lazy", "mode", "memory", "dsb ishst", "isb", "tlbi",
+    static let headers = ["scenario", "walker", "variant", "lazy", "nesting", "mode", "memory", "dsb ishst", "isb", "tlbi",
                           "pt alloc", "pt MiB", "leaves", "walks", "mpki", "ms", "×memset"]
 
     static func cells(_ r: RunResult) -> [String] {
         let c = r.config
         return [c.scenario.rawValue, c.effectiveWalker, c.effectiveVariant, c.effectiveLazy ? "on" : "off",
-                c.effectiveMode.rawValue, ByteSize.format(r.memoryBytes), grouped(r.counters.dsbIshst),
+                c.nesting.rawValue, c.effectiveMode.rawValue, ByteSize.format(r.memoryBytes), grouped(r.counters.dsbIshst),
                 grouped(r.counters.isb), grouped(r.counters.tlbi), grouped(r.pagesAllocated),
                 String(format: "%.1f", Double(r.tableBytes) / Double(1 << 20)), grouped(r.histogram.leaves),
                 grouped(r.counters.walks), r.tlb.map { String(format: "%.2f", $0.mpkiProxy) } ?? "-",
@@ -26,7 +26,7 @@ public enum SummaryTable {
         let widths = headers.indices.map { i in rows.map { $0[i].count }.max()! }
         return rows.enumerated().map { n, row in
             let line = row.enumerated().map { i, cell in
-                i < 5 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                i < 6 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
                       : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  ")
             return n == 0 ? line + "\n" + String(repeating: "-", count: line.count) : line
@@ -47,7 +47,7 @@ public enum SummaryTable {
         return "[\n" + objects.joined(separator: ",\n") + "\n]"
     }
 
-    static func grouped(_ n: Int) -> String {
+    public static func grouped(_ n: Int) -> String {
         let s = String(n)
         var out = ""
         for (i, ch) in s.reversed().enumerated() {
