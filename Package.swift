@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "SplitWalkers", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
         .target(name: "KernelCallers", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers"], swiftSettings: hot),
         .target(name: "TLBModel", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
-        .target(name: "BenchHarness", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "TLBModel"]),
+        .target(name: "BenchHarness", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "TLBModel", "Reports"]),
         .target(name: "Reports", dependencies: ["PageTableModel", "LinearMap"]),
         .executableTarget(name: "bench", dependencies: [
             "BenchHarness", "Reports",

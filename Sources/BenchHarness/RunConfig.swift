@@ -66,10 +66,6 @@ public struct RunConfig: Sendable, Equatable {
     public var workingSet: UInt64 = 64 << 20
     public var splitFraction = 0.0
 
-    /// The trace as the CSV names it: a file's base name, or the kind.
-    public var traceName: String {
-        trace.contains("/") || trace.contains(".") ? "file" : trace
-    }
 
     public init() {}
 

@@ -28,5 +28,11 @@ public struct RunResult: Sendable {
     /// The calibration memset wrote fresh pages (the operation allocated tables).
     public var calibrationFirstTouch = false
 
+    public init(config: RunConfig, layoutName: String, memoryBytes: UInt64) {
+        self.config = config
+        self.layoutName = layoutName
+        self.memoryBytes = memoryBytes
+    }
+
     public var wallRatio: Double { calibrationNs == 0 ? 0 : Double(wallNs) / Double(calibrationNs) }
 }

@@ -15,20 +15,8 @@ struct Bench: ParsableCommand {
               bench --scenario boot --memory 256G --layout single --mode pte --csv boot.csv
               bench sweep --scenario perm --walker leaf,range --lazy on,off --csv perm.csv
             """,
-        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self])
-
-    @OptionGroup var simulation: SimulationOptions
-    @OptionGroup var output: OutputOptions
-
-    func run() throws {
-        try Self.reportingErrors {
-            if simulation.given.isEmpty {
-                try Suite.runDefault(output: output)
-            } else {
-                _ = try output.execute([try simulation.config()])
-            }
-        }
-    }
+        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self],
+        defaultSubcommand: Run.self)
 
     /// Our own errors are one line on stderr and exit status 1.
     static func reportingErrors(_ body: () throws -> Void) throws {
@@ -41,7 +29,7 @@ struct Bench: ParsableCommand {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run one scenario with every parameter.",
+        abstract: "Run one scenario with every parameter (with none: the default suite).",
         discussion: """
             Examples:
               bench run --scenario repaint --memory 256G --lazy off
@@ -53,6 +41,12 @@ struct Run: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try Bench.reportingErrors { _ = try output.execute([try simulation.config()]) }
+        try Bench.reportingErrors {
+            if simulation.given.isEmpty {
+                try Suite.runDefault(output: output)
+            } else {
+                _ = try output.execute([try simulation.config()])
+            }
+        }
     }
 }

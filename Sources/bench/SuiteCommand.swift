@@ -8,20 +8,25 @@ struct Suite: ParsableCommand {
         discussion: "Example: bench suite --csv Results/latest.csv")
 
     @OptionGroup var output: OutputOptions
+    @Option(help: "RAM of every run (the default suite uses 256G; CI's baseline 16G).") var memory = "256G"
 
     func run() throws {
-        try Bench.reportingErrors { try Self.runDefault(output: output) }
+        try Bench.reportingErrors {
+            var probe = RunConfig()
+            try probe.apply(option: "memory", value: memory)
+            try Self.runDefault(output: output, memory: probe.memory)
+        }
     }
 
     /// The default suite writes Results/latest.csv unless --csv says otherwise.
-    static func runDefault(output: OutputOptions) throws(RunError) {
+    static func runDefault(output: OutputOptions, memory: UInt64 = 256 << 30) throws(RunError) {
         var output = output
         if output.csv == nil {
             try? FileManager.default.createDirectory(atPath: "Results", withIntermediateDirectories: true)
             output.csv = "Results/latest.csv"
         }
         let start = Date()
-        let results = try output.execute(BenchHarness.Suite.configs())
+        let results = try output.execute(BenchHarness.Suite.configs(memory: memory))
         if output.format == "table" { print("\n" + BenchHarness.Suite.headlines(results).joined(separator: "\n")) }
         FileHandle.standardError.write(Data(String(format: "bench: %d runs in %.1f s; CSV in %@\n",
                                                    results.count, Date().timeIntervalSince(start), output.csv!).utf8))

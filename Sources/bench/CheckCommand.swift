@@ -1,0 +1,39 @@
+import ArgumentParser
+import BenchHarness
+import Foundation
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Re-run a baseline CSV and fail on regressions.",
+        discussion: """
+            Counters (barriers, TLBIs, allocations, leaves, walks, mpki_proxy, …) must match
+            the baseline exactly unless the tolerance file allows a relative change. Timings
+            compare as wall_ratio (wall time / memset of the same bytes, same process) and
+            only for runs of at least --min-time-ms in the baseline. Prints every metric that
+            moved; exits 1 on a regression.
+
+            Examples:
+              bench check --baseline Results/baseline.csv
+              bench suite --memory 16G --csv Results/baseline.csv   # refresh after an intended change
+            """)
+
+    @Option(help: "Baseline CSV written by bench.") var baseline = "Results/baseline.csv"
+    @Option(help: "CSV of column,relative_tolerance lines.") var tolerances: String?
+    @Option(name: .customLong("time-tolerance"), help: "Allowed growth of wall_ratio (1.0 = twice as slow).") var timeTolerance = 1.0
+    @Option(name: .customLong("min-time-ms"), help: "Only time runs at least this long in the baseline.") var minTimeMs = 50
+    @Flag(help: "No progress bar.") var quiet = false
+
+    func run() throws {
+        try Bench.reportingErrors {
+            var options = Check.Options()
+            options.timeTolerance = timeTolerance
+            options.minimumTimedNs = UInt64(max(minTimeMs, 0)) * 1_000_000
+            if let tolerances { options.tolerances = try Check.tolerances(path: tolerances) }
+            let changes = try Check.run(baseline: baseline, options: options, progress: Progress(total: 1, quiet: quiet))
+            print(Check.render(changes))
+            let regressions = changes.filter(\.regression).count
+            if regressions > 0 { throw RunError("check: \(regressions) regression(s) against \(baseline)") }
+        }
+    }
+}
