@@ -44,13 +44,13 @@ public final class PageTable {
     /// __set_pte_nosync: a plain store.
     @inlinable public func writePTENosync(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[3] += 1
+        counters.pteWritten += 1
     }
 
     /// __set_pte: queues a barrier only for a valid kernel entry.
     @inlinable public func writePTE(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[3] += 1
+        counters.pteWritten += 1
         if value.isValidKernel { queue() }
     }
 
@@ -59,33 +59,33 @@ public final class PageTable {
     @inlinable public func setPTEs(_ table: TablePage, from i: Int, count: Int, first: Descriptor, step: UInt64) {
         guard count > 0 else { return }
         table.fill(from: i, count: count, first: first.raw, step: step)
-        counters.entriesWritten[3] += count
+        counters.pteWritten += count
         if table[i + count - 1].isValidKernel { queue() }
     }
 
     /// The create path's batched PTE fill: `count` nosync stores.
     @inlinable public func writePTEsNosync(_ table: TablePage, from i: Int, count: Int, first: Descriptor, step: UInt64) {
         table.fill(from: i, count: count, first: first.raw, step: step)
-        counters.entriesWritten[3] += count
+        counters.pteWritten += count
     }
 
     /// set_pmd / set_pud: queue when the new value is valid (table or block).
     @inlinable public func setPMD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[2] += 1
+        counters.pmdWritten += 1
         if value.isValid { queue() }
     }
 
     @inlinable public func setPUD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[1] += 1
+        counters.pudWritten += 1
         if value.isValid { queue() }
     }
 
     /// Level 0 lives in the kernel's root table: always an immediate emit.
     @inlinable public func setPGD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[0] += 1
+        counters.pgdWritten += 1
         emit()
     }
 
