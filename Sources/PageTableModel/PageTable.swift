@@ -32,6 +32,17 @@ public final class PageTable {
         if isLazyActive { lazyMMU.pending = true } else { emit() }
     }
 
+    /// `n` queues in a row: one pending flag in lazy mode, else `n` barrier pairs.
+    @inlinable public func queue(times n: Int) {
+        guard n > 0 else { return }
+        if isLazyActive {
+            lazyMMU.pending = true
+        } else {
+            counters.dsbIshst += n
+            counters.isb += n
+        }
+    }
+
     @inlinable public var isLazyActive: Bool { context == .task && lazyMMU.lazy }
 
     /// An explicit `dsb ishst` (table zeroing, split_pmd/split_pud): never batched.
@@ -96,6 +107,30 @@ public final class PageTable {
         case .pud: setPUD(table, i, value)
         case .pmd: setPMD(table, i, value)
         case .pte: writePTE(table, i, value)
+        }
+    }
+
+    /// `count` normal writes at `level` from entry `i`, the output address advancing by
+    /// `step` (split_pmd / split_pud filling a new table). Each store queues as `set`
+    /// would, and all share one validity: the barrier count is that of `count` `set`s.
+    @inlinable public func set(_ level: Level, _ table: TablePage, from i: Int, count: Int,
+                               first: Descriptor, step: UInt64) {
+        guard count > 0 else { return }
+        table.fill(from: i, count: count, first: first.raw, step: step)
+        switch level {
+        case .pgd:
+            counters.pgdWritten += count
+            counters.dsbIshst += count
+            counters.isb += count
+        case .pud:
+            counters.pudWritten += count
+            if first.isValid { queue(times: count) }
+        case .pmd:
+            counters.pmdWritten += count
+            if first.isValid { queue(times: count) }
+        case .pte:
+            counters.pteWritten += count
+            if first.isValidKernel { queue(times: count) }
         }
     }
 
