@@ -38,6 +38,12 @@ let package = Package(
             path: "Benchmarks/MapBuild",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .target(name: "BenchSupport", dependencies: ["PageTableModel", "CJemalloc"], path: "Benchmarks/BenchSupport"),
+        .executableTarget(
+            name: "PerfTargets",
+            dependencies: ["BenchSupport", "PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers"],
+            path: "Benchmarks/PerfTargets"
+        ),
     ]
 )
 
