@@ -196,6 +196,21 @@ public final class PageTable {
     }
 }
 
+extension PageTable {
+    /// `count` `tlbi vaale1is`, one per page from `va`: counted as `count` `tlbi(.page)`
+    /// calls would be, and each page still reaches an attached TLB model, in order.
+    @inlinable public func tlbiPages(from va: UInt64, count: Int, pageSize: UInt64) {
+        guard count > 0 else { return }
+        counters.tlbiPage += count
+        guard let observer = tlbObserver else { return }
+        var page = va
+        for _ in 0..<count {
+            observer(.page(va: page))
+            page &+= pageSize
+        }
+    }
+}
+
 /// One TLBI instruction, as the TLB model sees it.
 public enum TLBInvalidation: Equatable, Sendable {
     /// `tlbi vaale1is` for one page.
