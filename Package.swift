@@ -34,8 +34,36 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "bench"]),
         .executableTarget(
             name: "MapBuild",
-            dependencies: ["PageTableModel", "LinearMap", "BenchHarness", .product(name: "Benchmark", package: "benchmark")],
+            dependencies: ["PageTableModel", "LinearMap", "BenchHarness", "BenchSupport", "BenchMetrics",
+                           .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/MapBuild",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .target(name: "BenchSupport", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "CJemalloc"],
+                path: "Benchmarks/BenchSupport"),
+        .target(name: "BenchMetrics", dependencies: ["PageTableModel", .product(name: "Benchmark", package: "benchmark")],
+                path: "Benchmarks/BenchMetrics"),
+        .executableTarget(
+            name: "PerfTargets",
+            dependencies: ["BenchSupport", "PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers"],
+            path: "Benchmarks/PerfTargets"
+        ),
+        .executableTarget(
+            name: "Repaint",
+            dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "BenchSupport", "BenchMetrics", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/Repaint",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "PermStorm",
+            dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "BenchSupport", "BenchMetrics", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/PermStorm",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Counts",
+            dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "BenchSupport", "BenchMetrics", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/Counts",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

@@ -36,6 +36,11 @@ public struct TLBFlush: Sendable, Equatable {
             return flushAll(pt)
         }
         pt.dsbIshst()
+        if !rangeSupport && !repeatErratum {
+            // Only per-page ops: one batch, counted and observed as the loop below would.
+            pt.tlbiPages(from: va, count: Int(pages), pageSize: page)
+            pages = 0
+        }
         // __flush_tlb_range_op: scale runs 3 → 0 (after scale 0 at most one page is
         // left); a single page uses the plain op.
         var scale = 3

@@ -10,8 +10,12 @@ public struct Counters: Equatable, Sendable {
     public var tlbiRange = 0
     /// `tlbi vmalle1is`.
     public var tlbiAll = 0
-    /// Descriptor stores per level (pgd, pud, pmd, pte).
-    public var entriesWritten: [Int] = [0, 0, 0, 0]
+    /// Descriptor stores per level, kept as plain stored Ints: the primitives add to them
+    /// on every store, and an Array there costs a uniqueness and a bounds check each time.
+    public var pgdWritten = 0
+    public var pudWritten = 0
+    public var pmdWritten = 0
+    public var pteWritten = 0
     /// Descents from the root.
     public var walks = 0
     /// Entries read by a walker.
@@ -23,7 +27,13 @@ public struct Counters: Equatable, Sendable {
     public init() {}
 
     public var tlbi: Int { tlbiPage + tlbiRange + tlbiAll }
-    public var totalEntriesWritten: Int { entriesWritten.reduce(0, +) }
+    public var totalEntriesWritten: Int { pgdWritten + pudWritten + pmdWritten + pteWritten }
+
+    /// Descriptor stores per level (pgd, pud, pmd, pte).
+    public var entriesWritten: [Int] {
+        get { [pgdWritten, pudWritten, pmdWritten, pteWritten] }
+        set { (pgdWritten, pudWritten, pmdWritten, pteWritten) = (newValue[0], newValue[1], newValue[2], newValue[3]) }
+    }
 
     /// Counts accumulated since `earlier`.
     public func since(_ earlier: Counters) -> Counters {
@@ -34,7 +44,10 @@ public struct Counters: Equatable, Sendable {
         d.tlbiPage = tlbiPage - earlier.tlbiPage
         d.tlbiRange = tlbiRange - earlier.tlbiRange
         d.tlbiAll = tlbiAll - earlier.tlbiAll
-        d.entriesWritten = zip(entriesWritten, earlier.entriesWritten).map { $0 - $1 }
+        d.pgdWritten = pgdWritten - earlier.pgdWritten
+        d.pudWritten = pudWritten - earlier.pudWritten
+        d.pmdWritten = pmdWritten - earlier.pmdWritten
+        d.pteWritten = pteWritten - earlier.pteWritten
         d.walks = walks - earlier.walks
         d.entriesVisited = entriesVisited - earlier.entriesVisited
         d.sleepingLockInAtomic = sleepingLockInAtomic - earlier.sleepingLockInAtomic

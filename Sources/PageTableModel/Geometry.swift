@@ -5,7 +5,7 @@ public enum Level: Int, CaseIterable, Sendable, Comparable {
     case pgd = 0, pud = 1, pmd = 2, pte = 3
 
     public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
-    public var next: Level { Level(rawValue: rawValue + 1)! }
+    @inlinable public var next: Level { Level(rawValue: rawValue + 1)! }
     public var name: String { ["pgd", "pud", "pmd", "pte"][rawValue] }
 }
 
@@ -21,9 +21,9 @@ public struct Geometry: Sendable, Equatable {
     public static let fourK = Geometry(granuleName: "4K", pageShift: 12, bitsPerLevel: 9,
                                        contPTEs: 16, contPMDs: 16, hasPUDBlocks: true)
 
-    public var pageSize: UInt64 { 1 << UInt64(pageShift) }
-    public var entriesPerTable: Int { 1 << bitsPerLevel }
-    public var tableBytes: Int { entriesPerTable * 8 }
+    @inlinable public var pageSize: UInt64 { 1 << UInt64(pageShift) }
+    @inlinable public var entriesPerTable: Int { 1 << bitsPerLevel }
+    @inlinable public var tableBytes: Int { entriesPerTable * 8 }
 
     @inlinable public func shift(_ level: Level) -> Int { pageShift + (3 - level.rawValue) * bitsPerLevel }
     @inlinable public func size(_ level: Level) -> UInt64 { 1 << UInt64(shift(level)) }
@@ -31,15 +31,15 @@ public struct Geometry: Sendable, Equatable {
         Int(truncatingIfNeeded: (va >> UInt64(shift(level))) & UInt64(entriesPerTable - 1))
     }
     /// Entries in a contiguous group at `level` (1 where the level has no CONT hint).
-    public func contCount(_ level: Level) -> Int {
+    @inlinable public func contCount(_ level: Level) -> Int {
         switch level {
         case .pte: contPTEs
         case .pmd: contPMDs
         default: 1
         }
     }
-    public func contSize(_ level: Level) -> UInt64 { size(level) * UInt64(contCount(level)) }
-    public func allowsBlock(_ level: Level) -> Bool { level == .pmd || (level == .pud && hasPUDBlocks) }
+    @inlinable public func contSize(_ level: Level) -> UInt64 { size(level) * UInt64(contCount(level)) }
+    @inlinable public func allowsBlock(_ level: Level) -> Bool { level == .pmd || (level == .pud && hasPUDBlocks) }
 }
 
 /// The 48-bit linear map: VA = pageOffset + (PA - memstart).

@@ -32,6 +32,17 @@ public final class PageTable {
         if isLazyActive { lazyMMU.pending = true } else { emit() }
     }
 
+    /// `n` queues in a row: one pending flag in lazy mode, else `n` barrier pairs.
+    @inlinable public func queue(times n: Int) {
+        guard n > 0 else { return }
+        if isLazyActive {
+            lazyMMU.pending = true
+        } else {
+            counters.dsbIshst += n
+            counters.isb += n
+        }
+    }
+
     @inlinable public var isLazyActive: Bool { context == .task && lazyMMU.lazy }
 
     /// An explicit `dsb ishst` (table zeroing, split_pmd/split_pud): never batched.
@@ -44,13 +55,13 @@ public final class PageTable {
     /// __set_pte_nosync: a plain store.
     @inlinable public func writePTENosync(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[3] += 1
+        counters.pteWritten += 1
     }
 
     /// __set_pte: queues a barrier only for a valid kernel entry.
     @inlinable public func writePTE(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[3] += 1
+        counters.pteWritten += 1
         if value.isValidKernel { queue() }
     }
 
@@ -59,33 +70,33 @@ public final class PageTable {
     @inlinable public func setPTEs(_ table: TablePage, from i: Int, count: Int, first: Descriptor, step: UInt64) {
         guard count > 0 else { return }
         table.fill(from: i, count: count, first: first.raw, step: step)
-        counters.entriesWritten[3] += count
+        counters.pteWritten += count
         if table[i + count - 1].isValidKernel { queue() }
     }
 
     /// The create path's batched PTE fill: `count` nosync stores.
     @inlinable public func writePTEsNosync(_ table: TablePage, from i: Int, count: Int, first: Descriptor, step: UInt64) {
         table.fill(from: i, count: count, first: first.raw, step: step)
-        counters.entriesWritten[3] += count
+        counters.pteWritten += count
     }
 
     /// set_pmd / set_pud: queue when the new value is valid (table or block).
     @inlinable public func setPMD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[2] += 1
+        counters.pmdWritten += 1
         if value.isValid { queue() }
     }
 
     @inlinable public func setPUD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[1] += 1
+        counters.pudWritten += 1
         if value.isValid { queue() }
     }
 
     /// Level 0 lives in the kernel's root table: always an immediate emit.
     @inlinable public func setPGD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
         table[i] = value
-        counters.entriesWritten[0] += 1
+        counters.pgdWritten += 1
         emit()
     }
 
@@ -96,6 +107,30 @@ public final class PageTable {
         case .pud: setPUD(table, i, value)
         case .pmd: setPMD(table, i, value)
         case .pte: writePTE(table, i, value)
+        }
+    }
+
+    /// `count` normal writes at `level` from entry `i`, the output address advancing by
+    /// `step` (split_pmd / split_pud filling a new table). Each store queues as `set`
+    /// would, and all share one validity: the barrier count is that of `count` `set`s.
+    @inlinable public func set(_ level: Level, _ table: TablePage, from i: Int, count: Int,
+                               first: Descriptor, step: UInt64) {
+        guard count > 0 else { return }
+        table.fill(from: i, count: count, first: first.raw, step: step)
+        switch level {
+        case .pgd:
+            counters.pgdWritten += count
+            counters.dsbIshst += count
+            counters.isb += count
+        case .pud:
+            counters.pudWritten += count
+            if first.isValid { queue(times: count) }
+        case .pmd:
+            counters.pmdWritten += count
+            if first.isValid { queue(times: count) }
+        case .pte:
+            counters.pteWritten += count
+            if first.isValidKernel { queue(times: count) }
         }
     }
 
@@ -158,6 +193,21 @@ public final class PageTable {
         case .all: counters.tlbiAll += 1
         }
         tlbObserver?(op)
+    }
+}
+
+extension PageTable {
+    /// `count` `tlbi vaale1is`, one per page from `va`: counted as `count` `tlbi(.page)`
+    /// calls would be, and each page still reaches an attached TLB model, in order.
+    @inlinable public func tlbiPages(from va: UInt64, count: Int, pageSize: UInt64) {
+        guard count > 0 else { return }
+        counters.tlbiPage += count
+        guard let observer = tlbObserver else { return }
+        var page = va
+        for _ in 0..<count {
+            observer(.page(va: page))
+            page &+= pageSize
+        }
     }
 }
 

@@ -33,20 +33,17 @@ extension PageTable {
         try splitBlock(table, i, level: .pud, toCont: toCont, kind: kind)
     }
 
-    /// Fill a new (unzeroed) table with the block's pages through the normal writes,
-    /// one explicit `dsb ishst`, then populate the parent (which queues).
+    /// Fill a new (unzeroed) table with the block's pages through the normal writes (as
+    /// one batch of 512, counted as 512 writes), one explicit `dsb ishst`, then populate
+    /// the parent (which queues).
     private func splitBlock(_ table: TablePage, _ i: Int, level: Level, toCont: Bool, kind: AllocationKind) throws(KernelError) {
         let block = table[i]
         guard let child = allocateTable(level.next, kind) else { throw .enomem }
-        let step = geometry.size(level.next)
         var entry = block.clearing(Descriptor.cont)
         entry = level.next == .pte ? entry.asPage : entry.asBlock
         if toCont { entry = entry.setting(Descriptor.cont) }
-        var pa = block.outputAddress
-        for k in 0..<geometry.entriesPerTable {
-            set(level.next, child, k, entry.with(outputAddress: pa))
-            pa &+= step
-        }
+        set(level.next, child, from: 0, count: geometry.entriesPerTable,
+            first: entry.with(outputAddress: block.outputAddress), step: geometry.size(level.next))
         dsbIshst()
         populate(level, table, i, child: child, pxnTable: block.raw & Descriptor.pxn != 0)
     }

@@ -23,10 +23,14 @@ public struct TablePage: Equatable, Hashable {
 
     /// Fills `count` entries from `start` with `first`, advancing the output address by `step`.
     @inlinable func fill(from start: Int, count: Int, first: UInt64, step: UInt64) {
+        // Unchecked index arithmetic keeps the loop a plain vectorisable store stream.
+        let p = base + start
         var value = first
-        for i in start..<(start + count) {
-            base[i] = value
+        var k = 0
+        while k < count {
+            p[k] = value
             value &+= step
+            k &+= 1
         }
     }
 

@@ -30,9 +30,11 @@ extension PageWalkCallbacks {
                                   _ addr: UInt64) throws(KernelError) {}
 }
 
+// Inlinable so each caller's callbacks are specialised in: the PTE loop then calls
+// them directly instead of through protocol witnesses, once per entry.
 extension PageTable {
     /// walk_page_range_novma over the kernel map: one descent, stopping at the first error.
-    public func walkPageRange<C: PageWalkCallbacks>(from start: UInt64, to end: UInt64,
+    @inlinable public func walkPageRange<C: PageWalkCallbacks>(from start: UInt64, to end: UInt64,
                                                     _ callbacks: inout C) throws(KernelError) {
         beginWalk()
         var addr = start
@@ -44,14 +46,14 @@ extension PageTable {
         }
     }
 
-    private static func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
+    @inlinable static func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
         let next = alignDown(addr, size) &+ size
         return next == 0 || next > end ? end : next
     }
 
     /// PUD or PMD entries of one table: callback, then descend unless the callback said
     /// not to or the entry is (still) a leaf.
-    private func walkLevel<C: PageWalkCallbacks>(_ level: Level, _ table: TablePage, _ start: UInt64,
+    @inlinable func walkLevel<C: PageWalkCallbacks>(_ level: Level, _ table: TablePage, _ start: UInt64,
                                                  _ end: UInt64, _ callbacks: inout C) throws(KernelError) {
         if level == .pte { return try walkPTEs(table, start, end, &callbacks) }
         let size = geometry.size(level)
@@ -74,7 +76,7 @@ extension PageTable {
         }
     }
 
-    private func walkPTEs<C: PageWalkCallbacks>(_ table: TablePage, _ start: UInt64, _ end: UInt64,
+    @inlinable func walkPTEs<C: PageWalkCallbacks>(_ table: TablePage, _ start: UInt64, _ end: UInt64,
                                                 _ callbacks: inout C) throws(KernelError) {
         var addr = start
         while addr < end {

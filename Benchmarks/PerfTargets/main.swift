@@ -1,0 +1,111 @@
+// Measures the issue's performance targets as ratios within one process run, against a
+// memset of the same bytes measured in the same run. Not a benchmark: one shot per figure.
+//   PerfTargets build   [GiB]          pte-mode map_mem: time, memset, peak RSS vs pt bytes
+//   PerfTargets repaint [GiB] [lazy]   block map → PTEs (pagewalk): cold and warm ratios
+//   PerfTargets storm   walker [lazy]  10,000 seeded set_memory_ro/rw pairs on 256 GiB
+import BenchSupport
+import KernelCallers
+import LinearMap
+import PageTableModel
+import SplitWalkers
+
+let args = CommandLine.arguments.dropFirst()
+let mode = args.first ?? "repaint"
+let mib = Double(1 << 20)
+
+func gib(_ k: Int) -> UInt64 { args.count > k ? UInt64(args[args.startIndex + k])! : 256 }
+func flag(_ name: String) -> Bool { !args.contains("\(name)=off") }
+func option(_ name: String, _ fallback: Int) -> Int {
+    args.first { $0.hasPrefix(name + "=") }.flatMap { Int($0.dropFirst(name.count + 1)) } ?? fallback
+}
+func fmt(_ x: Double, _ digits: Int = 3) -> String {
+    var s = "\(Double(Int((x * pow10(digits)).rounded())) / pow10(digits))"
+    if s.hasSuffix(".0") { s.removeLast(2) }
+    return s
+}
+func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * 10 } }
+
+switch mode {
+case "build":
+    let memory = gib(1)
+    let layout = try MachineLayout.builtin("single", memory: memory << 30)
+    let pt = try PageTable()
+    let (_, t) = try timed { try LinearMapBuilder(layout: layout, mode: .pte).build(into: pt) }
+    let bytes = pt.allocator.arenaAllocatedBytes
+    let hwm = ResidentSet.peak
+    let cold = Memset.cold(bytes: bytes)
+    let limit = 1.10 * Double(bytes) + 64 * mib
+    print("build pte \(memory)G: \(fmt(t))s, table bytes \(fmt(Double(bytes) / mib, 1)) MiB, memset cold \(fmt(cold))s → ratio \(fmt(t / cold, 2))")
+    print("peak RSS (VmHWM after build) \(fmt(Double(hwm) / mib, 1)) MiB; limit 1.10 × pt_bytes + 64 MiB = \(fmt(limit / mib, 1)) MiB → \(Double(hwm) <= limit ? "ok" : "OVER")")
+
+case "repaint":
+    let memory = gib(1), lazy = flag("lazy")
+    let layout = try MachineLayout.builtin("single", memory: memory << 30)
+    let pt = try PageTable()
+    pt.allocator.keepFreedPagesResident()
+    try LinearMapBuilder(layout: layout, mode: .block).build(into: pt)
+    let snapshot = MapSnapshot(pt)
+    let before = pt.allocator.tableBytes, hwm0 = ResidentSet.peak
+    let (_, cold) = try timed { try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, lazy: lazy) }
+    let bytes = pt.allocator.tableBytes - before
+    let hwm = ResidentSet.peak
+    print("repaint \(memory)G lazy=\(lazy): \(fmt(Double(bytes) / mib, 1)) MiB of tables; peak RSS \(fmt(Double(hwm) / mib, 1)) MiB (before repaint \(fmt(Double(hwm0) / mib, 1)))")
+    // Above 1 TiB (the scale run) only time and peak RSS: a memset beside the tables
+    // would double the footprint on a shared machine.
+    guard memory <= 1024 else {
+        print("  cold: repaint \(fmt(cold))s")
+        break
+    }
+    let memsetCold = Memset.cold(bytes: bytes)
+    print("  cold: repaint \(fmt(cold))s, first-touch memset \(fmt(memsetCold))s → ratio \(fmt(cold / memsetCold, 2))")
+    do {
+        var warm = Double.infinity
+        for _ in 0..<option("repeats", 3) {
+            snapshot.restore(pt)
+            let f0 = ResidentSet.minorFaults
+            warm = min(warm, try timed { try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, lazy: lazy) }.1)
+            precondition(ResidentSet.minorFaults == f0, "a warm repaint faulted pages in")
+        }
+        let memsetWarm = Memset.warm(bytes: bytes)
+        print("  warm: repaint \(fmt(warm))s (best of \(option("repeats", 3))), memset \(fmt(memsetWarm))s → ratio \(fmt(warm / memsetWarm, 2))")
+    }
+
+case "storm":
+    let kind = WalkerKind(rawValue: args.count > 1 ? args[args.startIndex + 1] : "leaf")!
+    let lazy = flag("lazy")
+    let layout = try MachineLayout.builtin("single", memory: 256 << 30)
+    let pt = try PageTable()
+    try LinearMapBuilder(layout: layout, mode: .block).build(into: pt)
+    var options = WalkerOptions()
+    options.lazy = lazy
+    let perms = Permissions(pt: pt, walker: makeWalker(kind, options: options), lazy: lazy)
+    let requests = Array(try PermRequests(layout: layout, count: 10_000, size: .powerOfTwo(maxLog2: 9), seed: 42))
+    // First run: every split table is a first touch. Then warm runs: the map restored and
+    // its tables freed back into the arena, so the same splits reuse resident pages.
+    let snapshot = MapSnapshot(pt)
+    pt.allocator.keepFreedPagesResident()
+    func storm() throws -> (Double, Int) {
+        let c0 = pt.counters
+        let (_, t) = try timed {
+            for r in requests {
+                try perms.setMemoryRO(r.start, pages: r.pages)
+                try perms.setMemoryRW(r.start, pages: r.pages)
+            }
+        }
+        return (t, pt.counters.since(c0).totalEntriesWritten)
+    }
+    let (cold, written) = try storm()
+    var warm = Double.infinity
+    for _ in 0..<option("repeats", 3) {
+        snapshot.restore(pt)
+        warm = min(warm, try storm().0)
+    }
+    let memset8 = Memset.warm(bytes: 256 << 20) / Double((256 << 20) / 8)
+    let ns = { (t: Double) in t / Double(written) * 1e9 }
+    print("storm \(kind.rawValue) lazy=\(lazy): \(written) descriptors; memset \(fmt(memset8 * 1e9, 3)) ns / 8 B")
+    print("  cold: \(fmt(cold))s, \(fmt(ns(cold), 2)) ns per descriptor → ratio \(fmt(ns(cold) / (memset8 * 1e9), 2))")
+    print("  warm: \(fmt(warm))s (best of \(option("repeats", 3))), \(fmt(ns(warm), 2)) ns per descriptor → ratio \(fmt(ns(warm) / (memset8 * 1e9), 2))")
+
+default:
+    print("usage: PerfTargets build|repaint|storm …")
+}
