@@ -165,7 +165,7 @@ public final class SimulatedTLB {
             return .fault
         }
         walks &+= 1
-        counts[levelCount + reads - 1] &+= 1
+        counts[levelCount &+ reads &- 1] &+= 1
         for k in 0..<levelCount { fill(k, va, translationSize: size) }
         return .walk(reads: reads)
     }
@@ -210,7 +210,7 @@ public final class SimulatedTLB {
         while true {
             let i = Int(truncatingIfNeeded: (va >> Self.levelShift(level)) & 511)
             let e = table[i]
-            reads += 1
+            reads &+= 1
             guard e.isValid else { return nil }
             if level < 3 && e.isTable {
                 if hasWalkCache {
@@ -218,7 +218,7 @@ public final class SimulatedTLB {
                     _ = walkCache.insert(key, set: walkCache.set(of: tag), value: e.raw)
                 }
                 table = TablePage(e)
-                level += 1
+                level &+= 1
                 continue
             }
             switch level {
@@ -235,14 +235,17 @@ public final class SimulatedTLB {
 
     /// Four pages, 16 KiB aligned in VA and PA, consecutive, with equal attributes.
     private static func coalesces(_ table: TablePage, _ i: Int) -> Bool {
-        let first = table[i & ~3]
-        guard first.outputAddress & 0x3FFF == 0 else { return false }
-        for k in 1..<4 {
-            let e = table[(i & ~3) + k]
+        let group = i & ~3
+        let first = table[group]
+        guard first.isValid && first.isTable && first.outputAddress & 0x3FFF == 0 else { return false }
+        var k = 1
+        while k < 4 {
+            let e = table[group &+ k]
             guard e.isValid && e.isTable, e.attributes == first.attributes,
-                  e.outputAddress == first.outputAddress + UInt64(k) << 12 else { return false }
+                  e.outputAddress == first.outputAddress &+ UInt64(truncatingIfNeeded: k) << 12 else { return false }
+            k &+= 1
         }
-        return first.isValid && first.isTable
+        return true
     }
 
     // MARK: Maintenance
@@ -344,7 +347,7 @@ struct TLBLevel {
     }
 
     @inline(__always) private mutating func count(_ s: Int, _ delta: Int) {
-        occupancy[s] += delta
+        occupancy[s] &+= delta
         if occupancy[s] == 0 { present &= ~(1 << UInt64(s)) } else { present |= 1 << UInt64(s) }
     }
 
