@@ -178,7 +178,7 @@ struct LRUStore {
 
     /// Drops `slot` from the index, shifting later members of its probe run back so
     /// every key stays reachable from its home position.
-    private func unindex(_ slot: Int) {
+    private mutating func unindex(_ slot: Int) {
         guard let index else { return }
         var hole = home(keys[slot])
         while Int(index[hole]) != slot { hole = (hole &+ 1) & indexMask }
