@@ -234,18 +234,15 @@ public final class SimulatedTLB {
     }
 
     /// Four pages, 16 KiB aligned in VA and PA, consecutive, with equal attributes.
+    /// A descriptor is its output address, its type bits and its attributes, and the
+    /// first output address is 16 KiB aligned, so page k qualifies exactly when its
+    /// raw value is the first's plus k pages (the sum carries out of no field).
     private static func coalesces(_ table: TablePage, _ i: Int) -> Bool {
         let group = i & ~3
-        let first = table[group]
-        guard first.isValid && first.isTable && first.outputAddress & 0x3FFF == 0 else { return false }
-        var k = 1
-        while k < 4 {
-            let e = table[group &+ k]
-            guard e.isValid && e.isTable, e.attributes == first.attributes,
-                  e.outputAddress == first.outputAddress &+ UInt64(truncatingIfNeeded: k) << 12 else { return false }
-            k &+= 1
-        }
-        return true
+        let first = table[group].raw
+        guard Descriptor(raw: first).isValid && Descriptor(raw: first).isTable && first & 0x3000 == 0 else { return false }
+        return table[group &+ 1].raw == first &+ 0x1000 && table[group &+ 2].raw == first &+ 0x2000
+            && table[group &+ 3].raw == first &+ 0x3000
     }
 
     // MARK: Maintenance
