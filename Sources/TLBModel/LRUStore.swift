@@ -173,7 +173,7 @@ struct LRUStore {
     }
 
     @inline(__always) private func home(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> indexShift)
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) &>> indexShift)
     }
 
     /// Drops `slot` from the index, shifting later members of its probe run back so
