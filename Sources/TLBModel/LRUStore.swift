@@ -83,11 +83,16 @@ struct LRUStore {
             while true {
                 let slot = Int(index[i])
                 if slot < 0 || keys[slot] == key { return slot }
-                i = (i + 1) & indexMask
+                i = (i &+ 1) & indexMask
             }
         }
-        let first = set * ways
-        for slot in first..<(first + ways) where keys[slot] == key { return slot }
+        // Wrapping arithmetic and a plain loop: no overflow or range checks per probe.
+        var slot = set &* ways
+        let end = slot &+ ways
+        while slot < end {
+            if keys[slot] == key { return slot }
+            slot &+= 1
+        }
         return -1
     }
 
@@ -110,7 +115,7 @@ struct LRUStore {
         values[victim] = value
         if let index {
             var i = home(key)
-            while index[i] >= 0 { i = (i + 1) & indexMask }
+            while index[i] >= 0 { i = (i &+ 1) & indexMask }
             index[i] = Int32(victim)
         }
         touch(victim)
@@ -119,11 +124,12 @@ struct LRUStore {
 
     /// A free way of `set`, else the one with the oldest stamp.
     @inline(__always) private func stampVictim(_ set: Int) -> Int {
-        let first = set * ways
-        var victim = first
-        for slot in first..<(first + ways) {
+        var slot = set &* ways, victim = slot
+        let end = slot &+ ways
+        while slot < end {
             if keys[slot] == 0 { return slot }
             if stamps[slot] < stamps[victim] { victim = slot }
+            slot &+= 1
         }
         return victim
     }
@@ -167,18 +173,18 @@ struct LRUStore {
     }
 
     @inline(__always) private func home(_ key: UInt64) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> indexShift)
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) &>> indexShift)
     }
 
     /// Drops `slot` from the index, shifting later members of its probe run back so
     /// every key stays reachable from its home position.
-    private func unindex(_ slot: Int) {
+    private mutating func unindex(_ slot: Int) {
         guard let index else { return }
         var hole = home(keys[slot])
-        while Int(index[hole]) != slot { hole = (hole + 1) & indexMask }
+        while Int(index[hole]) != slot { hole = (hole &+ 1) & indexMask }
         var j = hole
         while true {
-            j = (j + 1) & indexMask
+            j = (j &+ 1) & indexMask
             let s = Int(index[j])
             if s < 0 { break }
             let h = home(keys[s])

@@ -136,7 +136,7 @@ public final class SimulatedTLB {
         guard var table = root else { return 0 }
         var e = Descriptor.zero
         for level in 0..<4 {
-            e = table[Int(truncatingIfNeeded: (va >> Self.levelShift(level)) & 511)]
+            e = table[Int(truncatingIfNeeded: (va &>> Self.levelShift(level)) & 511)]
             guard level < 3 && e.isValid && e.isTable else { break }
             table = TablePage(e)
         }
@@ -165,7 +165,7 @@ public final class SimulatedTLB {
             return .fault
         }
         walks &+= 1
-        counts[levelCount + reads - 1] &+= 1
+        counts[levelCount &+ reads &- 1] &+= 1
         for k in 0..<levelCount { fill(k, va, translationSize: size) }
         return .walk(reads: reads)
     }
@@ -177,7 +177,7 @@ public final class SimulatedTLB {
     }
 
     @inline(__always) private func setMRU(_ va: UInt64, _ size: Int) {
-        mruMask = ~((1 << TLBLevel.shift(size)) &- 1)
+        mruMask = ~((1 &<< TLBLevel.shift(size)) &- 1)
         mruBase = va & mruMask
     }
 
@@ -208,9 +208,9 @@ public final class SimulatedTLB {
             }
         }
         while true {
-            let i = Int(truncatingIfNeeded: (va >> Self.levelShift(level)) & 511)
+            let i = Int(truncatingIfNeeded: (va &>> Self.levelShift(level)) & 511)
             let e = table[i]
-            reads += 1
+            reads &+= 1
             guard e.isValid else { return nil }
             if level < 3 && e.isTable {
                 if hasWalkCache {
@@ -218,7 +218,7 @@ public final class SimulatedTLB {
                     _ = walkCache.insert(key, set: walkCache.set(of: tag), value: e.raw)
                 }
                 table = TablePage(e)
-                level += 1
+                level &+= 1
                 continue
             }
             switch level {
@@ -234,15 +234,15 @@ public final class SimulatedTLB {
     }
 
     /// Four pages, 16 KiB aligned in VA and PA, consecutive, with equal attributes.
+    /// A descriptor is its output address, its type bits and its attributes, and the
+    /// first output address is 16 KiB aligned, so page k qualifies exactly when its
+    /// raw value is the first's plus k pages (the sum carries out of no field).
     private static func coalesces(_ table: TablePage, _ i: Int) -> Bool {
-        let first = table[i & ~3]
-        guard first.outputAddress & 0x3FFF == 0 else { return false }
-        for k in 1..<4 {
-            let e = table[(i & ~3) + k]
-            guard e.isValid && e.isTable, e.attributes == first.attributes,
-                  e.outputAddress == first.outputAddress + UInt64(k) << 12 else { return false }
-        }
-        return first.isValid && first.isTable
+        let group = i & ~3
+        let first = table[group].raw
+        guard Descriptor(raw: first).isValid && Descriptor(raw: first).isTable && first & 0x3000 == 0 else { return false }
+        return table[group &+ 1].raw == first &+ 0x1000 && table[group &+ 2].raw == first &+ 0x2000
+            && table[group &+ 3].raw == first &+ 0x3000
     }
 
     // MARK: Maintenance
@@ -299,20 +299,21 @@ struct TLBLevel {
         occupancy.deallocate()
     }
 
-    /// log2 of size `s` (raw `PageSize`): 12, 14, 16, 21, 25, 29, 30.
-    @inline(__always) static func shift(_ s: Int) -> UInt64 { (0x1E1D_1915_100E_0C >> (8 * UInt64(s))) & 0xFF }
+    /// log2 of size `s` (raw `PageSize`): 12, 14, 16, 21, 25, 29, 30. The hot paths use
+    /// masking shifts (`&>>`, `&<<`): every amount is below 64, so they skip the overshift test.
+    @inline(__always) static func shift(_ s: Int) -> UInt64 { (0x1E1D_1915_100E_0C &>> (8 &* UInt64(truncatingIfNeeded: s))) & 0xFF }
     @inline(__always) static func size(ofKey key: UInt64) -> Int { Int(truncatingIfNeeded: (key >> 1) & 7) }
     /// A key: the entry's base VA, its size and a valid bit (bases are 4 KiB aligned).
-    @inline(__always) static func key(_ tag: UInt64, _ s: Int) -> UInt64 { tag << shift(s) | UInt64(s) << 1 | 1 }
+    @inline(__always) static func key(_ tag: UInt64, _ s: Int) -> UInt64 { tag &<< shift(s) | UInt64(truncatingIfNeeded: s) &<< 1 | 1 }
 
     /// The slot covering `va` (LRU updated), or -1. The size of the level's last hit
     /// is tried first, then the others smallest first.
     @inline(__always) mutating func find(_ va: UInt64) -> Int {
-        if present & (1 << UInt64(lastHit)) != 0 {
+        if present & (1 &<< UInt64(truncatingIfNeeded: lastHit)) != 0 {
             let slot = probe(va, lastHit)
             if slot >= 0 { return slot }
         }
-        var m = present & ~(1 << UInt64(lastHit))
+        var m = present & ~(1 &<< UInt64(truncatingIfNeeded: lastHit))
         while m != 0 {
             let s = m.trailingZeroBitCount
             m &= m &- 1
@@ -326,7 +327,7 @@ struct TLBLevel {
     }
 
     @inline(__always) private mutating func probe(_ va: UInt64, _ s: Int) -> Int {
-        let tag = va >> Self.shift(s)
+        let tag = va &>> Self.shift(s)
         let slot = store.find(Self.key(tag, s), set: store.set(of: tag))
         if slot >= 0 { store.touch(slot) }
         return slot
@@ -334,9 +335,9 @@ struct TLBLevel {
 
     /// Adds the entry for `va` from a translation of size `translationSize`; returns the size held.
     @inline(__always) mutating func fill(_ va: UInt64, translationSize: Int) -> Int {
-        let s = Int(truncatingIfNeeded: (held >> (4 * UInt64(translationSize))) & 0xF)
+        let s = Int(truncatingIfNeeded: (held &>> (4 &* UInt64(truncatingIfNeeded: translationSize))) & 0xF)
         precondition(s != 0xF, "a validated level holds 4K")
-        let tag = va >> Self.shift(s)
+        let tag = va &>> Self.shift(s)
         let evicted = store.insert(Self.key(tag, s), set: store.set(of: tag), value: 0).evicted
         if evicted != 0 { count(Self.size(ofKey: evicted), -1) }
         count(s, 1)
@@ -344,8 +345,9 @@ struct TLBLevel {
     }
 
     @inline(__always) private mutating func count(_ s: Int, _ delta: Int) {
-        occupancy[s] += delta
-        if occupancy[s] == 0 { present &= ~(1 << UInt64(s)) } else { present |= 1 << UInt64(s) }
+        occupancy[s] &+= delta
+        let bit: UInt64 = 1 &<< UInt64(truncatingIfNeeded: s)
+        if occupancy[s] == 0 { present &= ~bit } else { present |= bit }
     }
 
     mutating func drop(from start: UInt64, to end: UInt64) {
