@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
               bench --scenario boot --memory 256G --layout single --mode pte --csv boot.csv
               bench sweep --scenario perm --walker leaf,range --lazy on,off --csv perm.csv
             """,
-        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self],
+        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, Schema.self],
         defaultSubcommand: Run.self)
 
     /// Our own errors are one line on stderr and exit status 1.

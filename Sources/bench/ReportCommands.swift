@@ -31,32 +31,35 @@ struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw SVG charts from a bench CSV.",
         discussion: """
-            Writes barriers.svg (repaint and perm barriers per walker, lazy on/off), pt-bytes.svg
-            (boot page-table bytes against memory size) and mpki.svg (mosaic mpki_proxy against
-            split fraction), each only when the CSV has rows for it.
+            Writes barriers-repaint.svg and barriers-perm.svg (barriers per walker, lazy on/off),
+            pt-bytes.svg (boot page-table bytes against memory size, batched create path) and
+            mpki.svg (mosaic mpki_proxy against split fraction), each only when the CSVs have
+            rows for it.
 
             Example: bench plot --input Results/latest.csv --output Results
             """)
 
-    @Option(help: "CSV written by bench.") var input = "Results/latest.csv"
+    @Option(help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/latest.csv"]
     @Option(help: "Directory for the SVG files.") var output = "Results"
 
     func run() throws {
         try Bench.reportingErrors {
-            let table: CSVTable
-            do { table = try CSVTable(contentsOfFile: input) } catch {
-                throw RunError("--input: \(input): \(error)")
+            var rows: [[String: String]] = []
+            for path in input {
+                do { rows += try CSVTable(contentsOfFile: path).rows } catch { throw RunError("--input: \(path): \(error)") }
             }
-            let plots: [(String, Set<String>, ([[String: String]]) throws(ChartError) -> String)] = [
-                ("barriers.svg", ["repaint", "perm"], NamedPlots.barriersPerWalker),
-                ("pt-bytes.svg", ["boot"], NamedPlots.tableBytesVsMemory),
-                ("mpki.svg", ["mosaic"], NamedPlots.mpkiVsSplitFraction),
+            typealias Draw = ([[String: String]]) throws(ChartError) -> String
+            let plots: [(file: String, keep: ([String: String]) -> Bool, draw: Draw)] = [
+                ("barriers-repaint.svg", { $0["scenario"] == "repaint" }, NamedPlots.barriersPerWalker),
+                ("barriers-perm.svg", { $0["scenario"] == "perm" }, NamedPlots.barriersPerWalker),
+                ("pt-bytes.svg", { $0["scenario"] == "boot" && $0["variant"] == "batched" }, NamedPlots.tableBytesVsMemory),
+                ("mpki.svg", { $0["scenario"] == "mosaic" }, NamedPlots.mpkiVsSplitFraction),
             ]
-            for (file, scenarios, draw) in plots {
-                let rows = table.rows.filter { scenarios.contains($0["scenario"] ?? "") }
-                guard !rows.isEmpty else { continue }
+            for (file, keep, draw) in plots {
+                let selected = rows.filter(keep)
+                guard !selected.isEmpty else { continue }
                 let svg: String
-                do { svg = try draw(rows) } catch { throw RunError("--input: \(input): \(error)") }
+                do { svg = try draw(selected) } catch { throw RunError("--input: \(error)") }
                 let path = (output as NSString).appendingPathComponent(file)
                 do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch {
                     throw RunError("--output: cannot write \(path)")
@@ -64,5 +67,17 @@ struct Plot: ParsableCommand {
                 print(path)
             }
         }
+    }
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the CSV columns (name, unit, meaning) as a Markdown table.")
+
+    func run() {
+        print("| column | unit | meaning |\n|---|---|---|")
+        for c in CSVSchema.columns { print("| `\(c.name)` | \(c.unit) | \(c.meaning) |") }
+        print("\nParameters (the same words `run` and `sweep` take):\n\n| option | accepted |\n|---|---|")
+        for o in RunConfig.optionForms { print("| `--\(o.name)` | \(o.form.replacingOccurrences(of: "|", with: " \\| ")) |") }
     }
 }
