@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+@Suite struct ReportCommandTests {
+    /// 'single', 2 GiB, block mode, derived by hand from spec §5: RAM at PA 0x4000_0000 is
+    /// PAGE_OFFSET; [0, 2M) one PMD block, the kernel alias [2M, 33M+64K) blocks without CONT
+    /// to 32M then 272 plain pages; [33M+64K, 34M) CONT pages; [34M, 64M) 15 plain blocks
+    /// (their 32M chunk is not whole); [64M, 1G) CONT blocks; [1G, 2G) one PUD block.
+    static let expected = """
+        ---[ Linear Mapping start ]---
+        0xffff000000000000-0xffff000002000000          32M PMD       RW NX SHD AF        BLK UXN    MEM/NORMAL
+        0xffff000002000000-0xffff000002110000        1088K PTE       RW NX SHD AF            UXN    MEM/NORMAL
+        0xffff000002110000-0xffff000002200000         960K PTE       RW NX SHD AF    CON     UXN    MEM/NORMAL
+        0xffff000002200000-0xffff000004000000          30M PMD       RW NX SHD AF        BLK UXN    MEM/NORMAL
+        0xffff000004000000-0xffff000040000000         960M PMD       RW NX SHD AF    CON BLK UXN    MEM/NORMAL
+        0xffff000040000000-0xffff000080000000           1G PUD       RW NX SHD AF        BLK UXN    MEM/NORMAL
+        ---[ Linear Mapping end ]---
+
+        """
+
+    @Test func ptdumpOfASmallMapMatchesTheHandWrittenText() throws {
+        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--mode", "block"])
+        #expect(r.status == 0)
+        #expect(r.stdout == Self.expected)
+    }
+
+    @Test func ptdumpAfterARepaintShowsOnlyPagesBesideTheAlias() throws {
+        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--scenario", "repaint"])
+        let lines = r.stdout.split(separator: "\n").dropFirst().dropLast()
+        #expect(lines.count == 3)  // PTEs, the alias's 15 blocks, PTEs
+        #expect(lines.allSatisfy { !$0.contains("CON") })
+        #expect(lines.filter { $0.contains("BLK") }.count == 1 && lines[lines.startIndex + 1].contains("30M PMD"))
+    }
+
+    @Test func plotWritesSVGThatParses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plots-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let csv = dir.appendingPathComponent("runs.csv").path
+        let sweep = try BenchProcess.run(["sweep", "--scenario", "perm", "--memory", "1G", "--requests", "20",
+                                          "--walker", "leaf,range", "--lazy", "on,off", "--quiet", "--csv", csv])
+        #expect(sweep.status == 0)
+        let plot = try BenchProcess.run(["plot", "--input", csv, "--output", dir.path])
+        #expect(plot.status == 0)
+        let svg = dir.appendingPathComponent("barriers-perm.svg")
+        let parser = try #require(XMLParser(contentsOf: svg))
+        #expect(parser.parse())
+        let text = try String(contentsOf: svg, encoding: .utf8)
+        #expect(text.contains("<svg") && text.contains("leaf") && text.contains("lazy off"))
+    }
+
+    @Test func plotOfAMissingFileIsAOneLineError() throws {
+        let r = try BenchProcess.run(["plot", "--input", "/nonexistent.csv"])
+        #expect(r.status == 1 && r.stderr.hasPrefix("bench: --input:") && r.stderr.split(separator: "\n").count == 1)
+    }
+}
