@@ -39,7 +39,7 @@ let package = Package(
             path: "Benchmarks/MapBuild",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .target(name: "BenchSupport", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "CJemalloc"],
+        .target(name: "BenchSupport", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "BenchHarness", "CJemalloc"],
                 path: "Benchmarks/BenchSupport"),
         .target(name: "BenchMetrics", dependencies: ["PageTableModel", .product(name: "Benchmark", package: "benchmark")],
                 path: "Benchmarks/BenchMetrics"),

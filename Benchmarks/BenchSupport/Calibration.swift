@@ -2,12 +2,10 @@
 import Glibc
 #endif
 
+import BenchHarness
+
 /// Monotonic nanoseconds.
-public func nanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
+public func nanoseconds() -> UInt64 { Calibration.now() }
 
 /// Seconds `body` takes, and its result.
 public func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
@@ -16,30 +14,11 @@ public func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     return (r, Double(nanoseconds() - t0) * 1e-9)
 }
 
-/// The yardstick every figure is compared with: memset of the same number of bytes,
-/// on fresh anonymous memory (first touch, page faults included) or on memory already
-/// touched (warm).
+/// The yardstick every figure is compared with: the harness's memset calibration, in
+/// seconds — on fresh memory (first touch, page faults included) or already touched (warm).
 public enum Memset {
-    /// Seconds to memset `bytes` freshly mmapped bytes (every page faulted in by the memset).
-    public static func cold(bytes: Int) -> Double {
-        let p = map(bytes)
-        defer { munmap(p, bytes) }
-        return timed { memset(p, 0x5a, bytes) }.1
-    }
-
-    /// Seconds to memset `bytes` already-resident bytes (the best of `repeats`).
-    public static func warm(bytes: Int, repeats: Int = 3) -> Double {
-        let p = map(bytes)
-        defer { munmap(p, bytes) }
-        memset(p, 0x11, bytes)
-        return (0..<repeats).map { k in timed { memset(p, Int32(0x5a + k), bytes) }.1 }.min()!
-    }
-
-    private static func map(_ bytes: Int) -> UnsafeMutableRawPointer {
-        let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
-        precondition(p != MAP_FAILED, "mmap of \(bytes) bytes failed")
-        return p
-    }
+    public static func cold(bytes: Int) -> Double { Double(Calibration.firstTouchMemset(bytes: UInt64(bytes))) * 1e-9 }
+    public static func warm(bytes: Int) -> Double { Double(Calibration.warmMemset(bytes: UInt64(bytes))) * 1e-9 }
 }
 
 /// Resident-set figures from /proc/self/status, in bytes.
