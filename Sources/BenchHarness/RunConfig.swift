@@ -93,7 +93,7 @@ public struct RunConfig: Sendable, Equatable {
     /// The mapping mode map_mem uses for this scenario.
     public var effectiveMode: MappingMode {
         switch scenario {
-        case .repaint, .kfence, .mosaic: .block
+        case .repaint, .kfence: .block
         case .debugPagealloc: .pte
         default: mode
         }

@@ -45,8 +45,10 @@ public enum Suite {
         for mode in [MappingMode.block, .pte] {
             configs.append(with { $0.scenario = .tlb; $0.mode = mode })
         }
-        for fraction in ["0", "0.01", "0.1", "0.5", "1"] {
-            configs.append(with { $0.scenario = .mosaic; $0.splitFraction = Double(fraction)! })
+        for mode in [MappingMode.block, .pte] {
+            for fraction in ["0", "0.01", "0.1", "0.5", "1"] {
+                configs.append(with { $0.scenario = .mosaic; $0.mode = mode; $0.splitFraction = Double(fraction)! })
+            }
         }
         return configs
     }
