@@ -94,7 +94,6 @@ public enum CSVSchema {
     ]
 }
 
-func format2(_ x: Double) -> String { String(format: "%.2f", x) }
 func format4(_ x: Double) -> String { String(format: "%.4f", x) }
 
 import Foundation
