@@ -15,7 +15,11 @@ let package = Package(
     targets: [
         // Debian's libjemalloc-dev: one arena per simulated map.
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
-        .target(name: "PageTableModel", dependencies: ["CJemalloc"], swiftSettings: hot),
+        // jemalloc's start-up options (slab size of the table size class).
+        .target(name: "CJemallocConfig"),
+        // Non-temporal stores for whole-table fills.
+        .target(name: "CStreamingStores"),
+        .target(name: "PageTableModel", dependencies: ["CJemalloc", "CJemallocConfig", "CStreamingStores"], swiftSettings: hot),
         .target(name: "LinearMap", dependencies: ["PageTableModel"], swiftSettings: hot),
         .target(name: "SplitWalkers", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
         .target(name: "KernelCallers", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers"], swiftSettings: hot),
@@ -26,7 +30,7 @@ let package = Package(
             "BenchHarness", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "PageTableModelTests", dependencies: ["PageTableModel", "LinearMap"]),
+        .testTarget(name: "PageTableModelTests", dependencies: ["PageTableModel", "LinearMap", "CJemalloc"]),
         .testTarget(name: "SplitWalkersTests", dependencies: ["SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "KernelCallersTests", dependencies: ["KernelCallers", "SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),
@@ -39,7 +43,7 @@ let package = Package(
             path: "Benchmarks/MapBuild",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .target(name: "BenchSupport", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "BenchHarness", "CJemalloc"],
+        .target(name: "BenchSupport", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "BenchHarness", "CJemalloc", "CStreamingStores"],
                 path: "Benchmarks/BenchSupport"),
         .target(name: "BenchMetrics", dependencies: ["PageTableModel", .product(name: "Benchmark", package: "benchmark")],
                 path: "Benchmarks/BenchMetrics"),

@@ -3,6 +3,7 @@ import Glibc
 #endif
 
 import BenchHarness
+import CStreamingStores
 
 /// Monotonic nanoseconds.
 public func nanoseconds() -> UInt64 { Calibration.now() }
@@ -19,6 +20,27 @@ public func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
 public enum Memset {
     public static func cold(bytes: Int) -> Double { Double(Calibration.firstTouchMemset(bytes: UInt64(bytes))) * 1e-9 }
     public static func warm(bytes: Int) -> Double { Double(Calibration.warmMemset(bytes: UInt64(bytes))) * 1e-9 }
+}
+
+/// The floor under any table fill on this machine: descriptors computed per entry and
+/// written with the streaming stores a repaint uses, 4 KiB at a time into an already
+/// touched buffer of `bytes` (best of three). memset writes one repeated byte and can
+/// go faster than any store of computed values.
+public enum StreamedFill {
+    public static func warm(bytes: Int) -> Double {
+        let tables = max(bytes / 4096, 1)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: tables * 4096, alignment: 4096)
+        defer { buffer.deallocate() }
+        let entries = buffer.bindMemory(to: UInt64.self, capacity: tables * 512)
+        memset(buffer, 1, tables * 4096)
+        return (0..<3).map { _ in
+            timed {
+                for t in 0..<tables {
+                    splitbench_stream_fill(entries + t * 512, 512, UInt64(t) << 21 | 0x403, 4096)
+                }
+            }.1
+        }.min()!
+    }
 }
 
 /// Resident-set figures from /proc/self/status, in bytes.

@@ -2,9 +2,9 @@
 #include <jemalloc/jemalloc.h>
 
 /* jemalloc's flag macros are function-like; Swift cannot import those. */
-static inline int splitbench_mallocx_flags(unsigned arena, size_t align, int zero) {
-    return MALLOCX_ALIGN(align) | MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE | (zero ? MALLOCX_ZERO : 0);
+static inline int splitbench_mallocx_flags(unsigned arena, unsigned tcache, size_t align) {
+    return MALLOCX_ALIGN(align) | MALLOCX_ARENA(arena) | MALLOCX_TCACHE(tcache);
 }
-static inline int splitbench_dallocx_flags(unsigned arena) {
-    return MALLOCX_ARENA(arena) | MALLOCX_TCACHE_NONE;
+static inline int splitbench_dallocx_flags(unsigned arena, unsigned tcache) {
+    return MALLOCX_ARENA(arena) | MALLOCX_TCACHE(tcache);
 }

@@ -92,12 +92,11 @@ private struct PageAttr: PageWalkCallbacks {
         try block(.pmd, pt, table, i, entry, addr, next)
     }
 
-    /// The generic walker hands every PTE of the range over, absent ones included:
-    /// those stay absent.
-    func pteEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
-                  _ addr: UInt64) throws(KernelError) {
-        guard !entry.isNone else { return }
-        pt.writePTE(table, i, change.applied(to: entry))
+    /// pte_entry over a table's run: the generic walker hands every PTE of the range
+    /// over, absent ones included (those stay absent); the rest are rewritten.
+    func pteEntries(_ pt: PageTable, _ table: TablePage, from i: Int, count: Int,
+                    _ addr: UInt64) throws(KernelError) {
+        pt.updatePTEs(table, from: i, count: count, set: change.setMask, clear: change.clearMask)
     }
 
     private func block(_ level: Level, _ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,

@@ -9,8 +9,8 @@ public enum Level: Int, CaseIterable, Sendable, Comparable {
     public var name: String { ["pgd", "pud", "pmd", "pte"][rawValue] }
 }
 
+/// Plain integers only, so a copy is trivial and the hot paths inline every size.
 public struct Geometry: Sendable, Equatable {
-    public let granuleName: String
     public let pageShift: Int
     public let bitsPerLevel: Int
     public let contPTEs: Int
@@ -18,27 +18,34 @@ public struct Geometry: Sendable, Equatable {
     /// Level-1 (PUD) blocks exist only with the 4K granule.
     public let hasPUDBlocks: Bool
 
-    public static let fourK = Geometry(granuleName: "4K", pageShift: 12, bitsPerLevel: 9,
+    public static let fourK = Geometry(pageShift: 12, bitsPerLevel: 9,
                                        contPTEs: 16, contPMDs: 16, hasPUDBlocks: true)
 
-    @inlinable public var pageSize: UInt64 { 1 << UInt64(pageShift) }
-    @inlinable public var entriesPerTable: Int { 1 << bitsPerLevel }
-    @inlinable public var tableBytes: Int { entriesPerTable * 8 }
+    /// "4K", "16K" or "64K".
+    public var granuleName: String { "\(1 << (pageShift - 10))K" }
 
-    @inlinable public func shift(_ level: Level) -> Int { pageShift + (3 - level.rawValue) * bitsPerLevel }
-    @inlinable public func size(_ level: Level) -> UInt64 { 1 << UInt64(shift(level)) }
-    @inlinable public func index(_ va: UInt64, _ level: Level) -> Int {
-        Int(truncatingIfNeeded: (va >> UInt64(shift(level))) & UInt64(entriesPerTable - 1))
+    // Every descent and allocation computes these: always inlined, with wrapping arithmetic
+    // (the values are small by construction), so they fold to a shift and a mask.
+    @inlinable @inline(__always) public var pageSize: UInt64 { 1 &<< UInt64(pageShift) }
+    @inlinable @inline(__always) public var entriesPerTable: Int { 1 &<< bitsPerLevel }
+    @inlinable @inline(__always) public var tableBytes: Int { entriesPerTable &* 8 }
+
+    @inlinable @inline(__always) public func shift(_ level: Level) -> Int {
+        pageShift &+ (3 &- level.rawValue) &* bitsPerLevel
+    }
+    @inlinable @inline(__always) public func size(_ level: Level) -> UInt64 { 1 &<< UInt64(shift(level)) }
+    @inlinable @inline(__always) public func index(_ va: UInt64, _ level: Level) -> Int {
+        Int(truncatingIfNeeded: (va &>> UInt64(shift(level))) & UInt64(entriesPerTable &- 1))
     }
     /// Entries in a contiguous group at `level` (1 where the level has no CONT hint).
-    @inlinable public func contCount(_ level: Level) -> Int {
+    @inlinable @inline(__always) public func contCount(_ level: Level) -> Int {
         switch level {
         case .pte: contPTEs
         case .pmd: contPMDs
         default: 1
         }
     }
-    @inlinable public func contSize(_ level: Level) -> UInt64 { size(level) * UInt64(contCount(level)) }
+    @inlinable @inline(__always) public func contSize(_ level: Level) -> UInt64 { size(level) &* UInt64(contCount(level)) }
     @inlinable public func allowsBlock(_ level: Level) -> Bool { level == .pmd || (level == .pud && hasPUDBlocks) }
 }
 

@@ -74,6 +74,24 @@ public final class PageTable {
         if table[i + count - 1].isValidKernel { queue() }
     }
 
+    /// A page-attribute walk's pte_entry over `count` entries from `i`: each is read, and
+    /// each present one rewritten as `(old & ~clear) | set` through __set_pte. Counted as
+    /// those reads and `writePTE`s; the loop keeps the counts in registers.
+    @inlinable public func updatePTEs(_ table: TablePage, from i: Int, count: Int, set: UInt64, clear: UInt64) {
+        var written = 0, queued = 0
+        for k in i..<(i + count) {
+            let old = table[k]
+            guard !old.isNone else { continue }
+            let new = Descriptor(raw: (old.raw & ~clear) | set)
+            table[k] = new
+            written += 1
+            if new.isValidKernel { queued += 1 }
+        }
+        counters.entriesVisited += count
+        counters.pteWritten += written
+        queue(times: queued)
+    }
+
     /// The create path's batched PTE fill: `count` nosync stores.
     @inlinable public func writePTEsNosync(_ table: TablePage, from i: Int, count: Int, first: Descriptor, step: UInt64) {
         table.fill(from: i, count: count, first: first.raw, step: step)
@@ -110,13 +128,20 @@ public final class PageTable {
         }
     }
 
-    /// `count` normal writes at `level` from entry `i`, the output address advancing by
-    /// `step` (split_pmd / split_pud filling a new table). Each store queues as `set`
-    /// would, and all share one validity: the barrier count is that of `count` `set`s.
-    @inlinable public func set(_ level: Level, _ table: TablePage, from i: Int, count: Int,
-                               first: Descriptor, step: UInt64) {
-        guard count > 0 else { return }
-        table.fill(from: i, count: count, first: first.raw, step: step)
+    /// split_pmd / split_pud filling a new table: a normal write of every entry, the output
+    /// address advancing by `step`, stored as `fill` says. All share one validity, so the
+    /// barrier count is that of one `set` per entry.
+    @inlinable public func setAll(_ level: Level, _ table: TablePage, first: Descriptor, step: UInt64, fill: TableFill) {
+        let count = geometry.entriesPerTable
+        switch fill {
+        case .cached: table.fill(from: 0, count: count, first: first.raw, step: step)
+        case .streamed: table.stream(count: count, first: first.raw, step: step)
+        }
+        countSets(level, count, first)
+    }
+
+    /// What `count` `set`s of values as valid as `first` count.
+    @inlinable func countSets(_ level: Level, _ count: Int, _ first: Descriptor) {
         switch level {
         case .pgd:
             counters.pgdWritten += count
@@ -209,6 +234,15 @@ extension PageTable {
             page &+= pageSize
         }
     }
+}
+
+/// How a new table's entries are stored: a host-performance choice that no counter sees.
+public enum TableFill: Sendable {
+    /// Plain stores: the table stays in cache for a caller that reads it next.
+    case cached
+    /// Streaming stores, for a table nothing reads soon (a repaint's PTE tables): no
+    /// read-for-ownership, as memset's large-size path.
+    case streamed
 }
 
 /// One TLBI instruction, as the TLB model sees it.

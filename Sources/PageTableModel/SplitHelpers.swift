@@ -24,26 +24,28 @@ extension PageTable {
     }
 
     /// split_pmd: replace the PMD block at `i` with a PTE table of the same pages.
-    public func splitPMD(_ table: TablePage, _ i: Int, toCont: Bool, kind: AllocationKind) throws(KernelError) {
-        try splitBlock(table, i, level: .pmd, toCont: toCont, kind: kind)
+    public func splitPMD(_ table: TablePage, _ i: Int, toCont: Bool, kind: AllocationKind,
+                         fill: TableFill = .cached) throws(KernelError) {
+        try splitBlock(table, i, level: .pmd, toCont: toCont, kind: kind, fill: fill)
     }
 
     /// split_pud: replace the PUD block at `i` with a PMD table of 2 MiB blocks.
     public func splitPUD(_ table: TablePage, _ i: Int, toCont: Bool, kind: AllocationKind) throws(KernelError) {
-        try splitBlock(table, i, level: .pud, toCont: toCont, kind: kind)
+        try splitBlock(table, i, level: .pud, toCont: toCont, kind: kind, fill: .cached)
     }
 
     /// Fill a new (unzeroed) table with the block's pages through the normal writes (as
     /// one batch of 512, counted as 512 writes), one explicit `dsb ishst`, then populate
     /// the parent (which queues).
-    private func splitBlock(_ table: TablePage, _ i: Int, level: Level, toCont: Bool, kind: AllocationKind) throws(KernelError) {
+    private func splitBlock(_ table: TablePage, _ i: Int, level: Level, toCont: Bool, kind: AllocationKind,
+                            fill: TableFill) throws(KernelError) {
         let block = table[i]
         guard let child = allocateTable(level.next, kind) else { throw .enomem }
         var entry = block.clearing(Descriptor.cont)
         entry = level.next == .pte ? entry.asPage : entry.asBlock
         if toCont { entry = entry.setting(Descriptor.cont) }
-        set(level.next, child, from: 0, count: geometry.entriesPerTable,
-            first: entry.with(outputAddress: block.outputAddress), step: geometry.size(level.next))
+        setAll(level.next, child, first: entry.with(outputAddress: block.outputAddress),
+               step: geometry.size(level.next), fill: fill)
         dsbIshst()
         populate(level, table, i, child: child, pxnTable: block.raw & Descriptor.pxn != 0)
     }

@@ -23,11 +23,14 @@ public enum AllocatorError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Page-table pages from a jemalloc arena of their own: tearing a map down is one
-/// arena destroy, and the arena's statistics say what the tables hold.
+/// arena destroy, and the arena's statistics say what the tables hold. A private tcache
+/// in front of the arena keeps the arena lock off the per-table path (a map is used by
+/// one thread at a time, as an explicit tcache requires).
 /// This is the one place table memory is allocated and freed.
 public final class TableAllocator {
     public let geometry: Geometry
     public let arena: UInt32
+    private let tcache: UInt32
     public var failure: FailurePolicy {
         didSet { if case .probability(_, let seed) = failure { rng = SplitMix64(seed: seed) } }
     }
@@ -47,13 +50,23 @@ public final class TableAllocator {
             throw .arenaUnavailable("arenas.create failed")
         }
         arena = index
-        allocFlags = splitbench_mallocx_flags(index, geometry.tableBytes, 0)
-        freeFlags = splitbench_dallocx_flags(index)
+        var cache: UInt32 = 0
+        guard mallctl("tcache.create", &cache, &size, nil, 0) == 0 else {
+            mallctl("arena.\(index).destroy", nil, nil, nil, 0)
+            throw .arenaUnavailable("tcache.create failed")
+        }
+        tcache = cache
+        allocFlags = splitbench_mallocx_flags(index, cache, geometry.tableBytes)
+        freeFlags = splitbench_dallocx_flags(index, cache)
         self.failure = failure
         if case .probability(_, let seed) = failure { rng = SplitMix64(seed: seed) }
     }
 
-    deinit { mallctl("arena.\(arena).destroy", nil, nil, nil, 0) }
+    deinit {
+        var cache = tcache
+        mallctl("tcache.destroy", nil, nil, &cache, MemoryLayout<UInt32>.size)
+        mallctl("arena.\(arena).destroy", nil, nil, nil, 0)
+    }
 
     /// A table for `level`, not zeroed; nil when the failure policy says ENOMEM.
     public func allocate(_ level: Level, _ kind: AllocationKind) -> TablePage? {
@@ -93,6 +106,8 @@ public final class TableAllocator {
 
     /// What jemalloc itself says the arena holds (includes the uncounted root).
     public var arenaAllocatedBytes: Int {
+        var cache = tcache
+        mallctl("tcache.flush", nil, nil, &cache, MemoryLayout<UInt32>.size)
         var epoch: UInt64 = 1
         mallctl("epoch", nil, nil, &epoch, MemoryLayout<UInt64>.size)
         var bytes = 0

@@ -1,3 +1,5 @@
+import CStreamingStores
+
 /// One 4 KiB translation table: the model's only view of raw descriptor memory.
 ///
 /// A table's "physical address" in a table descriptor is the host address of its
@@ -32,6 +34,12 @@ public struct TablePage: Equatable, Hashable {
             value &+= step
             k &+= 1
         }
+    }
+
+    /// `fill` of the whole table (`count` entries) with streaming stores: the lines go to
+    /// memory without being read in first, and leave the cache.
+    @inlinable func stream(count: Int, first: UInt64, step: UInt64) {
+        splitbench_stream_fill(base, count, first, step)
     }
 
     @inlinable func zero(entries: Int) { base.update(repeating: 0, count: entries) }

@@ -12,6 +12,9 @@ public enum PageWalkAction: Sendable {
 
 /// The entry callbacks (pud_entry, pmd_entry, pte_entry). `entry` is the value the
 /// walker read; `addr..<next` is the part of the walked range the entry maps.
+/// `pteEntries` hands over the PTEs of one table at once; by default it reads each and
+/// calls `pteEntry`, and a callback with a batch primitive of the same counts may take
+/// the run whole.
 public protocol PageWalkCallbacks {
     mutating func pudEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
                            _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction
@@ -19,6 +22,8 @@ public protocol PageWalkCallbacks {
                            _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction
     mutating func pteEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
                            _ addr: UInt64) throws(KernelError)
+    mutating func pteEntries(_ pt: PageTable, _ table: TablePage, from i: Int, count: Int,
+                             _ addr: UInt64) throws(KernelError)
 }
 
 extension PageWalkCallbacks {
@@ -28,6 +33,14 @@ extension PageWalkCallbacks {
                                   _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction { .descend }
     public mutating func pteEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
                                   _ addr: UInt64) throws(KernelError) {}
+    @inlinable public mutating func pteEntries(_ pt: PageTable, _ table: TablePage, from i: Int, count: Int,
+                                               _ addr: UInt64) throws(KernelError) {
+        var va = addr
+        for k in i..<(i + count) {
+            try pteEntry(pt, table, k, pt.read(table, k), va)
+            va &+= pt.geometry.pageSize
+        }
+    }
 }
 
 // Inlinable so each caller's callbacks are specialised in: the PTE loop then calls
@@ -78,11 +91,7 @@ extension PageTable {
 
     @inlinable func walkPTEs<C: PageWalkCallbacks>(_ table: TablePage, _ start: UInt64, _ end: UInt64,
                                                 _ callbacks: inout C) throws(KernelError) {
-        var addr = start
-        while addr < end {
-            let i = geometry.index(addr, .pte)
-            try callbacks.pteEntry(self, table, i, read(table, i), addr)
-            addr &+= geometry.pageSize
-        }
+        let count = Int((end &- start) >> UInt64(geometry.pageShift))
+        try callbacks.pteEntries(self, table, from: geometry.index(start, .pte), count: count, start)
     }
 }

@@ -37,12 +37,13 @@ struct SplitToPTEs: PageWalkCallbacks {
         return .descend
     }
 
-    /// A PMD block goes straight to plain PTEs, so its new table needs no visit.
+    /// A PMD block goes straight to plain PTEs, so its new table needs no visit (and its
+    /// fill need not stay in cache).
     func pmdEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
                   _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction {
         guard !entry.isTable else { return .descend }
         if entry.isCont { pt.splitContPMD(table, i) }
-        try pt.splitPMD(table, i, toCont: false, kind: gfp)
+        try pt.splitPMD(table, i, toCont: false, kind: gfp, fill: .streamed)
         return .skipSubtree
     }
 

@@ -1,3 +1,4 @@
+import CJemalloc
 import Testing
 import PageTableModel
 
@@ -22,6 +23,20 @@ import PageTableModel
         let before = a.arenaAllocatedBytes
         for _ in 0..<64 { _ = a.allocate(.pte, .kernel) }
         #expect(a.arenaAllocatedBytes - before == 64 * 4096)
+    }
+
+    /// CJemallocConfig's start-up options reached jemalloc: the 4 KiB size class, the
+    /// tables', has 64-page slabs (one page without them).
+    @Test func tableSizeClassHasLargeSlabs() throws {
+        func read(_ name: String) -> Int {
+            var value = 0, size = MemoryLayout<Int>.size
+            #expect(mallctl(name, &value, &size, nil, 0) == 0, "\(name)")
+            return value
+        }
+        var bins: UInt32 = 0, size = MemoryLayout<UInt32>.size
+        mallctl("arenas.nbins", &bins, &size, nil, 0)
+        let bin = (0..<Int(bins)).first { read("arenas.bin.\($0).size") == 4096 }
+        #expect(bin.map { read("arenas.bin.\($0).slab_size") } == 64 * 4096)
     }
 
     @Test func eachMapHasItsOwnArena() throws {

@@ -15,12 +15,12 @@ import PageTableModel
     }
 
     @Test(arguments: levels, [false, true])
-    func batchSetCountsAsSingleSets(level: Level, lazy: Bool) throws {
+    func setAllCountsAsSingleSets(level: Level, lazy: Bool) throws {
         let n = 512, step: UInt64 = 4096
         let (single, a, first) = try setUp(level, lazy: lazy)
         for k in 0..<n { single.set(level, a, k, first.with(outputAddress: first.outputAddress + UInt64(k) * step)) }
         let (batch, b, _) = try setUp(level, lazy: lazy)
-        batch.set(level, b, from: 0, count: n, first: first, step: step)
+        batch.setAll(level, b, first: first, step: step, fill: .cached)
 
         #expect(batch.counters == single.counters)
         #expect(batch.lazyMMU == single.lazyMMU)
@@ -31,11 +31,54 @@ import PageTableModel
         #expect(batch.counters.entriesWritten[level.rawValue] == n && batch.counters.totalEntriesWritten == n)
     }
 
+    /// Streaming stores are a host choice: the same entries, the same counts.
+    @Test(arguments: levels)
+    func streamedFillMatchesCached(level: Level) throws {
+        let (cached, a, first) = try setUp(level, lazy: false)
+        cached.setAll(level, a, first: first, step: 1 << 21, fill: .cached)
+        let (streamed, b, _) = try setUp(level, lazy: false)
+        streamed.setAll(level, b, first: first, step: 1 << 21, fill: .streamed)
+        #expect((0..<512).allSatisfy { a[$0] == b[$0] } && a[511].outputAddress == first.outputAddress + 511 << 21)
+        #expect(streamed.counters == cached.counters)
+    }
+
     @Test func batchOfInvalidPTEsQueuesNothing() throws {
         let (pt, table, first) = try setUp(.pte, lazy: false)
-        pt.set(.pte, table, from: 0, count: 16, first: first.clearing(Descriptor.valid), step: 4096)
+        pt.setAll(.pte, table, first: first.clearing(Descriptor.valid), step: 4096, fill: .streamed)
         #expect(pt.counters.dsbIshst == 0 && pt.counters.isb == 0)
-        #expect(pt.counters.entriesWritten == [0, 0, 0, 16])
+        #expect(pt.counters.entriesWritten == [0, 0, 0, 512])
+    }
+
+    /// updatePTEs stands for a read of each entry and a writePTE of each present one:
+    /// absent entries stay absent, and only valid kernel results queue a barrier.
+    static let changes: [ProtMasks] = [ProtMasks(set: Descriptor.rdonly, clear: Descriptor.write),
+                                        ProtMasks(set: 0, clear: Descriptor.valid)]
+    struct ProtMasks: Sendable { let set: UInt64, clear: UInt64 }
+
+    @Test(arguments: [false, true], changes)
+    func updatePTEsCountsAsReadsAndWrites(lazy: Bool, masks: ProtMasks) throws {
+        func table(_ pt: PageTable) -> TablePage {
+            let t = pt.allocateTable(.pte, .kernel)!
+            for k in 0..<512 {
+                let page = Prot.kernel.with(outputAddress: UInt64(k) << 12)
+                t[k] = k % 5 == 0 ? Descriptor(raw: 0) : k % 7 == 0 ? page.clearing(Descriptor.valid) : page
+            }
+            return t
+        }
+        let (single, _, _) = try setUp(.pte, lazy: lazy)
+        let a = table(single)
+        for k in 100..<400 {
+            let old = single.read(a, k)
+            if !old.isNone { single.writePTE(a, k, Descriptor(raw: (old.raw & ~masks.clear) | masks.set)) }
+        }
+        let (batch, _, _) = try setUp(.pte, lazy: lazy)
+        let b = table(batch)
+        batch.updatePTEs(b, from: 100, count: 300, set: masks.set, clear: masks.clear)
+
+        #expect(batch.counters == single.counters && batch.lazyMMU == single.lazyMMU)
+        #expect((0..<512).allSatisfy { a[$0] == b[$0] })
+        #expect(batch.counters.entriesVisited == 300 && batch.counters.pteWritten == 300 - 60)
+        #expect(b[100].isNone && b[398].raw == (Prot.kernel.with(outputAddress: 398 << 12).raw & ~masks.clear) | masks.set)
     }
 
     @Test func tlbiPagesCountsAndObservesEachPage() throws {

@@ -1,0 +1,1 @@
+/* The streaming stores are static inline in the header. */
