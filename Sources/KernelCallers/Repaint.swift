@@ -26,6 +26,7 @@ public enum Repaint {
         switch variant {
         case .pagewalk:
             options.allocation = .atomic
+            options.tableFill = .streamed
             let walker = makeWalker(.pagewalk, options: options)
             try walker.split(pt, from: LinearMapRange.start, to: alias.start)
             try walker.split(pt, from: alias.end, to: layout.linearEnd)

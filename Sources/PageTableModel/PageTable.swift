@@ -79,13 +79,15 @@ public final class PageTable {
     /// those reads and `writePTE`s; the loop keeps the counts in registers.
     @inlinable public func updatePTEs(_ table: TablePage, from i: Int, count: Int, set: UInt64, clear: UInt64) {
         var written = 0, queued = 0
-        for k in i..<(i + count) {
-            let old = table[k]
-            guard !old.isNone else { continue }
-            let new = Descriptor(raw: (old.raw & ~clear) | set)
+        var k = i
+        // Branch-free, so it vectorises: an absent entry is "rewritten" with its own zero.
+        while k < i &+ count {
+            let old = table[k].raw
+            let new = Descriptor(raw: old == 0 ? 0 : (old & ~clear) | set)
             table[k] = new
-            written += 1
-            if new.isValidKernel { queued += 1 }
+            written &+= old == 0 ? 0 : 1
+            queued &+= new.isValidKernel ? 1 : 0
+            k &+= 1
         }
         counters.entriesVisited += count
         counters.pteWritten += written

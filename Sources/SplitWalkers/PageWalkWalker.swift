@@ -21,7 +21,7 @@ public struct PageWalkWalker: SplitWalker {
                                  gfp: AllocationKind) throws(KernelError) {
         if options.lazy { pt.lazyMMUEnable() }
         defer { if options.lazy { pt.lazyMMUDisable() } }
-        var callbacks = SplitToPTEs(gfp: gfp)
+        var callbacks = SplitToPTEs(gfp: gfp, fill: options.tableFill)
         try pt.walkPageRange(from: start, to: end, &callbacks)
     }
 }
@@ -29,6 +29,7 @@ public struct PageWalkWalker: SplitWalker {
 /// The split_to_ptes_{pud,pmd,pte}_entry callbacks.
 struct SplitToPTEs: PageWalkCallbacks {
     let gfp: AllocationKind
+    let fill: TableFill
 
     /// A PUD block becomes 2 MiB blocks; the walker then visits those in range.
     func pudEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
@@ -37,13 +38,12 @@ struct SplitToPTEs: PageWalkCallbacks {
         return .descend
     }
 
-    /// A PMD block goes straight to plain PTEs, so its new table needs no visit (and its
-    /// fill need not stay in cache).
+    /// A PMD block goes straight to plain PTEs, so its new table needs no visit.
     func pmdEntry(_ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
                   _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction {
         guard !entry.isTable else { return .descend }
         if entry.isCont { pt.splitContPMD(table, i) }
-        try pt.splitPMD(table, i, toCont: false, kind: gfp, fill: .streamed)
+        try pt.splitPMD(table, i, toCont: false, kind: gfp, fill: fill)
         return .skipSubtree
     }
 

@@ -29,6 +29,9 @@ public struct WalkerOptions: Sendable, Equatable {
     public var flags: MapFlags = []
     /// GFP for W3 and W4 (W1 always GFP_KERNEL; W2 decides from its flags).
     public var allocation: AllocationKind = .kernel
+    /// How W4 stores the PTE tables it creates, which it never visits: `.streamed` when
+    /// the caller will not read them next either (a repaint). Host speed only.
+    public var tableFill: TableFill = .cached
 
     public init() {}
 }
