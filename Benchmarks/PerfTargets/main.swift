@@ -24,6 +24,10 @@ func fmt(_ x: Double, _ digits: Int = 3) -> String {
     return s
 }
 func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { r, _ in r * 10 } }
+/// "ratio 1.23 (target ≤ 1.5: ok)".
+func verdict(_ ratio: Double, _ limit: Double) -> String {
+    "ratio \(fmt(ratio, 2)) (target ≤ \(fmt(limit, 2)): \(ratio <= limit ? "ok" : "MISSED"))"
+}
 
 switch mode {
 case "build":
@@ -57,7 +61,7 @@ case "repaint":
         break
     }
     let memsetCold = Memset.cold(bytes: bytes)
-    print("  cold: repaint \(fmt(cold))s, first-touch memset \(fmt(memsetCold))s → ratio \(fmt(cold / memsetCold, 2))")
+    print("  cold: repaint \(fmt(cold))s, first-touch memset \(fmt(memsetCold))s → \(verdict(cold / memsetCold, 1.2))")
     do {
         var warm = Double.infinity, faults = 0
         for _ in 0..<option("repeats", 3) {
@@ -67,7 +71,7 @@ case "repaint":
             if t < warm { (warm, faults) = (t, ResidentSet.minorFaults - f0) }
         }
         let memsetWarm = Memset.warm(bytes: bytes), floor = StreamedFill.warm(bytes: bytes)
-        print("  warm: repaint \(fmt(warm))s (best of \(option("repeats", 3)), \(faults) page faults in it), memset \(fmt(memsetWarm))s → ratio \(fmt(warm / memsetWarm, 2))")
+        print("  warm: repaint \(fmt(warm))s (best of \(option("repeats", 3)), \(faults) page faults in it), memset \(fmt(memsetWarm))s → \(verdict(warm / memsetWarm, 1.5))")
         print("  floor: streamed fill of the same bytes \(fmt(floor))s = \(fmt(floor / memsetWarm, 2)) × memset; repaint = \(fmt(warm / floor, 2)) × the floor")
     }
 
@@ -107,8 +111,8 @@ case "storm":
     let memsetWarm = perEight(Memset.warm(bytes: 256 << 20)), memsetCold = perEight(Memset.cold(bytes: 256 << 20))
     let ns = { (t: Double) in t / Double(written) * 1e9 }
     print("storm \(kind.rawValue) lazy=\(lazy): \(written) descriptors; memset \(fmt(memsetWarm, 3)) ns / 8 B, first-touch \(fmt(memsetCold, 3))")
-    print("  cold: \(fmt(cold))s, \(fmt(ns(cold), 2)) ns per descriptor → ratio \(fmt(ns(cold) / memsetCold, 2)) to first-touch memset")
-    print("  warm: \(fmt(warm))s (best of \(option("repeats", 3))), \(fmt(ns(warm), 2)) ns per descriptor → ratio \(fmt(ns(warm) / memsetWarm, 2))")
+    print("  cold: \(fmt(cold))s, \(fmt(ns(cold), 2)) ns per descriptor → \(verdict(ns(cold) / memsetCold, 5)) to first-touch memset")
+    print("  warm: \(fmt(warm))s (best of \(option("repeats", 3))), \(fmt(ns(warm), 2)) ns per descriptor → \(verdict(ns(warm) / memsetWarm, 5))")
 
 default:
     print("usage: PerfTargets build|repaint|storm …")
