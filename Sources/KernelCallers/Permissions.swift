@@ -68,10 +68,10 @@ public struct Permissions {
     /// its ends, then rewrite every leaf in it, batched in lazy mode.
     public func updateRangeProt(_ start: UInt64, size: UInt64, _ change: ProtChange) throws(KernelError) {
         try walker.split(pt, from: start, to: start &+ size)
-        if lazy { pt.lazyMMUEnable() }
-        defer { if lazy { pt.lazyMMUDisable() } }
         var pageattr = PageAttr(change: change)
-        try pt.walkPageRange(from: start, to: start &+ size, &pageattr)
+        try pt.inLazyMMU(lazy) { () throws(KernelError) in
+            try pt.walkPageRange(from: start, to: start &+ size, &pageattr)
+        }
     }
 
     private func bytes(_ pages: Int) -> UInt64 { UInt64(pages) * pt.geometry.pageSize }

@@ -52,6 +52,14 @@ extension PageTable {
         lazyMMU.lazy = false
     }
 
+    /// `body` between lazyMMUEnable and lazyMMUDisable when `enabled` (a walker's lazy
+    /// section), else plainly.
+    @inlinable public func inLazyMMU<E: Error>(_ enabled: Bool, _ body: () throws(E) -> Void) throws(E) {
+        if enabled { lazyMMUEnable() }
+        defer { if enabled { lazyMMUDisable() } }
+        try body()
+    }
+
     /// lazy_mmu_mode_enable (arch_enter_lazy_mmu_mode before v7.0).
     public func lazyMMUEnable() {
         guard context == .task else { return }

@@ -17,10 +17,10 @@ public struct CreatePathWalker: SplitWalker {
         // no PA; the linear map keeps PA ≡ VA modulo every block size, so the VA stands in.
         let phys = pt.translate(start)?.pa ?? start
         pt.takeSplitLock()
-        if options.lazy { pt.lazyMMUEnable() }
-        defer { if options.lazy { pt.lazyMMUDisable() } }
         // prot is ignored in split mode: leaves keep their own attributes.
-        try CreateMapping(pt, kind: options.allocation)
-            .map(virt: start, phys: phys, size: end - start, prot: Prot.kernel, flags: options.flags.union(.split))
+        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+            try CreateMapping(pt, kind: options.allocation)
+                .map(virt: start, phys: phys, size: end - start, prot: Prot.kernel, flags: options.flags.union(.split))
+        }
     }
 }

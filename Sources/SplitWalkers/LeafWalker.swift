@@ -25,15 +25,14 @@ public struct LeafWalker: SplitWalker {
         guard isAligned(start, page) && isAligned(end, page) else { throw .einval }
 
         pt.takeSplitLock()
-        if options.lazy { pt.lazyMMUEnable() }
-        defer { if options.lazy { pt.lazyMMUDisable() } }
-
-        if end &- start == page {
-            // Splitting at the less aligned end makes the other one a boundary too.
-            try splitAt(pt, start.trailingZeroBitCount < end.trailingZeroBitCount ? start : end)
-        } else {
-            try splitAt(pt, start)
-            try splitAt(pt, end)
+        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+            if end &- start == page {
+                // Splitting at the less aligned end makes the other one a boundary too.
+                try splitAt(pt, start.trailingZeroBitCount < end.trailingZeroBitCount ? start : end)
+            } else {
+                try splitAt(pt, start)
+                try splitAt(pt, end)
+            }
         }
     }
 

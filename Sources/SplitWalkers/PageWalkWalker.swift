@@ -19,10 +19,10 @@ public struct PageWalkWalker: SplitWalker {
     /// under stop_machine).
     public func rangeSplitToPTEs(_ pt: PageTable, _ start: UInt64, _ end: UInt64,
                                  gfp: AllocationKind) throws(KernelError) {
-        if options.lazy { pt.lazyMMUEnable() }
-        defer { if options.lazy { pt.lazyMMUDisable() } }
         var callbacks = SplitToPTEs(gfp: gfp, fill: options.tableFill)
-        try pt.walkPageRange(from: start, to: end, &callbacks)
+        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+            try pt.walkPageRange(from: start, to: end, &callbacks)
+        }
     }
 }
 

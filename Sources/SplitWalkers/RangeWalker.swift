@@ -19,10 +19,10 @@ public struct RangeWalker: SplitWalker {
     public func splitKernelPgtableMapping(_ pt: PageTable, _ start: UInt64, _ end: UInt64) throws(KernelError) {
         let walk = RangeSplit(pt: pt, flags: options.flags)
         pt.takeSplitLock()
-        if options.lazy { pt.lazyMMUEnable() }
-        defer { if options.lazy { pt.lazyMMUDisable() } }
-        pt.beginWalk()
-        try walk.entries(.pgd, pt.root, start, end)
+        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+            pt.beginWalk()
+            try walk.entries(.pgd, pt.root, start, end)
+        }
     }
 }
 
