@@ -54,6 +54,7 @@ public final class SimulatedTLB {
         counts = .allocate(capacity: levelCount + 4)
         counts.initialize(repeating: 0, count: levelCount + 4)
         batch = .allocate(capacity: Self.batch)
+        cursors = .allocate(capacity: Self.batch)
     }
 
     deinit {
@@ -62,6 +63,7 @@ public final class SimulatedTLB {
         walkCache.deallocate()
         counts.deallocate()
         batch.deallocate()
+        cursors.deallocate()
     }
 
     /// Walk `pt` from now on and receive its TLB maintenance (a table has one
@@ -112,11 +114,7 @@ public final class SimulatedTLB {
         while done < count {
             let n = min(Self.batch, count - done)
             for k in 0..<n { batch[k] = trace.next() }
-            if touchAhead {
-                var sink: UInt64 = 0
-                for k in 0..<n { sink ^= leaf(batch[k]) }
-                self.sink ^= sink
-            }
+            if touchAhead { touchWalks(n) }
             let walksBefore = walks
             for k in 0..<n { access(batch[k]) }
             touchAhead = walks != walksBefore
@@ -124,23 +122,29 @@ public final class SimulatedTLB {
         }
     }
 
-    /// Addresses drawn ahead of `run`'s accesses. While walks are happening, their
-    /// leaf descriptors are loaded first, all at once, so the host's cache misses on
-    /// a large map's tables overlap instead of queueing behind each access.
-    private static let batch = 8
+    /// Addresses drawn ahead of `run`'s accesses. While walks are happening, the walks
+    /// of a batch are loaded first, level by level (uncounted, no TLB state touched):
+    /// the loads of one level are independent, so the host's cache misses on a large
+    /// map's tables overlap instead of queueing behind each access's own walk.
+    private static let batch = 16
     private let batch: UnsafeMutablePointer<UInt64>
+    /// Per batched address, the table descriptor its walk descends through next (0: done).
+    private let cursors: UnsafeMutablePointer<UInt64>
     private var sink: UInt64 = 0
 
-    /// The descriptor a walk of `va` ends on (uncounted, no TLB state touched).
-    @inline(__always) private func leaf(_ va: UInt64) -> UInt64 {
-        guard var table = root else { return 0 }
-        var e = Descriptor.zero
+    private func touchWalks(_ n: Int) {
+        guard let root else { return }
+        let start = Descriptor.table(at: root.address, pxnTable: false).raw
+        for k in 0..<n { cursors[k] = start }
+        var sink: UInt64 = 0
         for level in 0..<4 {
-            e = table[Int(truncatingIfNeeded: (va &>> Self.levelShift(level)) & 511)]
-            guard level < 3 && e.isValid && e.isTable else { break }
-            table = TablePage(e)
+            for k in 0..<n where cursors[k] != 0 {
+                let e = TablePage(Descriptor(raw: cursors[k]))[Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)]
+                sink ^= e.raw
+                cursors[k] = level < 3 && e.isValid && e.isTable ? e.raw : 0
+            }
         }
-        return e.raw
+        self.sink ^= sink
     }
 
     /// Translate `va` once.
