@@ -47,10 +47,12 @@ let package = Package(
                 path: "Benchmarks/BenchSupport"),
         .target(name: "BenchMetrics", dependencies: ["PageTableModel", .product(name: "Benchmark", package: "benchmark")],
                 path: "Benchmarks/BenchMetrics"),
+        // A one-shot probe, not a benchmark: package-benchmark runs every executable
+        // directly under Benchmarks/, so it lives a level down.
         .executableTarget(
             name: "PerfTargets",
             dependencies: ["BenchSupport", "PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers"],
-            path: "Benchmarks/PerfTargets"
+            path: "Benchmarks/Probes/PerfTargets"
         ),
         .executableTarget(
             name: "Repaint",

@@ -29,17 +29,17 @@ public enum Memset {
 public enum StreamedFill {
     public static func warm(bytes: Int) -> Double {
         let tables = max(bytes / 4096, 1)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: tables * 4096, alignment: 4096)
-        defer { buffer.deallocate() }
-        let entries = buffer.bindMemory(to: UInt64.self, capacity: tables * 512)
-        memset(buffer, 1, tables * 4096)
-        return (0..<3).map { _ in
-            timed {
-                for t in 0..<tables {
-                    splitbench_stream_fill(entries + t * 512, 512, UInt64(t) << 21 | 0x403, 4096)
-                }
-            }.1
-        }.min()!
+        return Calibration.withFreshPages(bytes: tables * 4096) { buffer, count in
+            let entries = buffer.bindMemory(to: UInt64.self, capacity: tables * 512)
+            memset(buffer, 1, count)
+            return (0..<3).map { _ in
+                timed {
+                    for t in 0..<tables {
+                        splitbench_stream_fill(entries + t * 512, 512, UInt64(t) << 21 | 0x403, 4096)
+                    }
+                }.1
+            }.min()!
+        } ?? 0
     }
 }
 
