@@ -80,7 +80,8 @@ public final class PageTable {
     @inlinable public func updatePTEs(_ table: TablePage, from i: Int, count: Int, set: UInt64, clear: UInt64) {
         var written = 0, queued = 0
         var k = i
-        // Branch-free, so it vectorises: an absent entry is "rewritten" with its own zero.
+        // Wrapping and branch-free: no overflow check or branch per entry. An absent entry
+        // is "rewritten" with its own zero.
         while k < i &+ count {
             let old = table[k].raw
             let new = Descriptor(raw: old == 0 ? 0 : (old & ~clear) | set)

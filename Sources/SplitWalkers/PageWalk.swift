@@ -91,7 +91,8 @@ extension PageTable {
 
     @inlinable func walkPTEs<C: PageWalkCallbacks>(_ table: TablePage, _ start: UInt64, _ end: UInt64,
                                                 _ callbacks: inout C) throws(KernelError) {
-        let count = Int((end &- start) >> UInt64(geometry.pageShift))
+        // One entry per page step from `start` that stays below `end`.
+        let count = Int((end &- start &+ geometry.pageSize &- 1) >> UInt64(geometry.pageShift))
         try callbacks.pteEntries(self, table, from: geometry.index(start, .pte), count: count, start)
     }
 }
