@@ -244,7 +244,8 @@ public enum TableFill: Sendable {
     /// Plain stores: the table stays in cache for a caller that reads it next.
     case cached
     /// Streaming stores, for a table nothing reads soon (a repaint's PTE tables): no
-    /// read-for-ownership, as memset's large-size path.
+    /// read-for-ownership, as memset's large-size path. Splits use them only on a recycled
+    /// page (`TableAllocator.recycledPages`).
     case streamed
 }
 

@@ -40,12 +40,14 @@ extension PageTable {
     private func splitBlock(_ table: TablePage, _ i: Int, level: Level, toCont: Bool, kind: AllocationKind,
                             fill: TableFill) throws(KernelError) {
         let block = table[i]
+        // Streaming pays only on a recycled page: a fresh one is in cache after its fault.
+        let stores: TableFill = fill == .streamed && allocator.recycledPages > 0 ? .streamed : .cached
         guard let child = allocateTable(level.next, kind) else { throw .enomem }
         var entry = block.clearing(Descriptor.cont)
         entry = level.next == .pte ? entry.asPage : entry.asBlock
         if toCont { entry = entry.setting(Descriptor.cont) }
         setAll(level.next, child, first: entry.with(outputAddress: block.outputAddress),
-               step: geometry.size(level.next), fill: fill)
+               step: geometry.size(level.next), fill: stores)
         dsbIshst()
         populate(level, table, i, child: child, pxnTable: block.raw & Descriptor.pxn != 0)
     }

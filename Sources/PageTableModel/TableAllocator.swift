@@ -38,6 +38,10 @@ public final class TableAllocator {
     public private(set) var allocated = [[Int]](repeating: [0, 0], count: 4)
     public private(set) var freed = [[Int]](repeating: [0, 0], count: 4)
     public private(set) var failedAllocations = 0
+    /// Pages freed and not handed out again since. jemalloc reuses those first: resident
+    /// but long out of cache, where a never-used page arrives zeroed by its first-touch
+    /// fault, in cache. (A host-speed hint for table fills; no count depends on it.)
+    public private(set) var recycledPages = 0
     private var rng = SplitMix64(seed: 0)
     private let allocFlags: Int32
     private let freeFlags: Int32
@@ -73,6 +77,7 @@ public final class TableAllocator {
         guard shouldSucceed() else { failedAllocations += 1; return nil }
         guard let raw = mallocx(geometry.tableBytes, allocFlags) else { return nil }
         allocated[level.rawValue][kind.rawValue] += 1
+        recycledPages = max(recycledPages - 1, 0)
         return TablePage(base: raw.assumingMemoryBound(to: UInt64.self))
     }
 
@@ -85,6 +90,7 @@ public final class TableAllocator {
 
     public func free(_ page: TablePage, _ level: Level, _ kind: AllocationKind) {
         freed[level.rawValue][kind.rawValue] += 1
+        recycledPages += 1
         dallocx(UnsafeMutableRawPointer(page.base), freeFlags)
     }
 

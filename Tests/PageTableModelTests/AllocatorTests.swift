@@ -18,6 +18,20 @@ import PageTableModel
         #expect(a.pagesFreed == 1 && a.tableBytes == 10 * 4096)
     }
 
+    /// Freed pages count as recycled until allocations have taken them back.
+    @Test func recycledPagesFollowFreesAndAllocations() throws {
+        let a = try TableAllocator()
+        let pages = (0..<3).map { _ in a.allocate(.pte, .kernel)! }
+        #expect(a.recycledPages == 0)
+        a.free(pages[0], .pte, .kernel)
+        a.free(pages[1], .pte, .kernel)
+        #expect(a.recycledPages == 2)
+        _ = a.allocate(.pte, .atomic)
+        #expect(a.recycledPages == 1)
+        _ = (0..<2).map { _ in a.allocate(.pmd, .kernel) }
+        #expect(a.recycledPages == 0)
+    }
+
     @Test func arenaStatisticsSeeTheTables() throws {
         let a = try TableAllocator()
         let before = a.arenaAllocatedBytes
