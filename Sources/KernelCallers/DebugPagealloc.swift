@@ -97,13 +97,13 @@ public struct DebugPagealloc {
     /// The outer lazy section, with the page event `inner` (if any) after its first
     /// `nestAfter` PTE writes.
     public func outerSection(nesting inner: Event?) throws(KernelError) {
-        pt.lazyMMUEnable()
-        defer { pt.lazyMMUDisable() }
-        for (k, slot) in outerSlots.enumerated() {
-            if k == nestAfter, let inner { try kernelMapPages(inner.va, pages: 1, enable: inner.enable) }
-            pt.writePTE(slot.table, slot.index, slot.table[slot.index])
+        try pt.inLazyMMU(true) { () throws(KernelError) in
+            for (k, slot) in outerSlots.enumerated() {
+                if k == nestAfter, let inner { try kernelMapPages(inner.va, pages: 1, enable: inner.enable) }
+                pt.writePTE(slot.table, slot.index, slot.table[slot.index])
+            }
+            if nestAfter == outerWrites, let inner { try kernelMapPages(inner.va, pages: 1, enable: inner.enable) }
         }
-        if nestAfter == outerWrites, let inner { try kernelMapPages(inner.va, pages: 1, enable: inner.enable) }
     }
 
     // MARK: Churn

@@ -30,10 +30,7 @@ public struct Counters: Equatable, Sendable {
     public var totalEntriesWritten: Int { pgdWritten + pudWritten + pmdWritten + pteWritten }
 
     /// Descriptor stores per level (pgd, pud, pmd, pte).
-    public var entriesWritten: [Int] {
-        get { [pgdWritten, pudWritten, pmdWritten, pteWritten] }
-        set { (pgdWritten, pudWritten, pmdWritten, pteWritten) = (newValue[0], newValue[1], newValue[2], newValue[3]) }
-    }
+    public var entriesWritten: [Int] { [pgdWritten, pudWritten, pmdWritten, pteWritten] }
 
     /// Counts accumulated since `earlier`.
     public func since(_ earlier: Counters) -> Counters {

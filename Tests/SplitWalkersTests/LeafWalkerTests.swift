@@ -63,11 +63,13 @@ func leafOnePageInGiBBlock(lazy: Bool) throws {
 }
 
 /// The early exits of ce2b3a50ad92: nothing is read, written or locked.
-@Test(arguments: ["forcePTE", "kfence", "noBBML2"])
-func leafEarlyExitDoesNothing(_ reason: String) throws {
+/// A map with an early kfence pool, W1's options for `reason` (one of the early exits of
+/// ce2b3a50ad92) and the start of a 3-page request that meets it.
+private func earlyExitCase(_ reason: String, beforeCE2B3A50AD92: Bool) throws -> (Fixture, WalkerOptions, UInt64) {
     let f = try Fixture(earlyKfence: true)
     let pool = try #require(f.layout.kfencePool)
     var o = options()
+    o.beforeCE2B3A50AD92 = beforeCE2B3A50AD92
     o.kfencePool = f.layout.va(ofPA: pool.start)..<f.layout.va(ofPA: pool.end)
     var start = f.va(2 * G.gib + G.page)
     switch reason {
@@ -75,6 +77,12 @@ func leafEarlyExitDoesNothing(_ reason: String) throws {
     case "kfence": start = o.kfencePool!.lowerBound + G.page
     default: o.bbml2 = false
     }
+    return (f, o, start)
+}
+
+@Test(arguments: ["forcePTE", "kfence", "noBBML2"])
+func leafEarlyExitDoesNothing(_ reason: String) throws {
+    let (f, o, start) = try earlyExitCase(reason, beforeCE2B3A50AD92: false)
     let before = f.counters()
     let tables = f.pt.allocator.pagesAllocated
     try LeafWalker(options: o).split(f.pt, from: start, to: start + 3 * G.page)
@@ -87,17 +95,7 @@ func leafEarlyExitDoesNothing(_ reason: String) throws {
 /// kfence pool still took the mutex and walked.
 @Test(arguments: ["forcePTE", "kfence", "noBBML2"])
 func leafBeforeCE2B3A50AD92(_ reason: String) throws {
-    let f = try Fixture(earlyKfence: true)
-    let pool = try #require(f.layout.kfencePool)
-    var o = options()
-    o.beforeCE2B3A50AD92 = true
-    o.kfencePool = f.layout.va(ofPA: pool.start)..<f.layout.va(ofPA: pool.end)
-    var start = f.va(2 * G.gib + G.page)
-    switch reason {
-    case "forcePTE": o.forcePTE = true
-    case "kfence": start = o.kfencePool!.lowerBound + G.page
-    default: o.bbml2 = false
-    }
+    let (f, o, start) = try earlyExitCase(reason, beforeCE2B3A50AD92: true)
     let before = f.counters()
     try LeafWalker(options: o).split(f.pt, from: start, to: start + 3 * G.page)
     let d = f.counters().since(before)

@@ -39,12 +39,17 @@ import TLBModel
         #expect(pt.counters == before)
     }
 
-    @Test func walkCacheShortensWalks() throws {
+    /// A 2 GiB pte map, a one-entry TLB with a fully associative walk cache of `entries`,
+    /// and an address past the block-mapped kernel image.
+    private func walkCacheCase(entries: Int) throws -> (PageTable, SimulatedTLB, Geometry, UInt64) {
         let (pt, layout) = try TestMaps.build(.pte, gib: 2)
-        let tlb = try SimulatedTLB(Self.tiny(walkCache: WalkCacheConfiguration(entries: 16, ways: 16)))
+        let tlb = try SimulatedTLB(Self.tiny(walkCache: WalkCacheConfiguration(entries: entries, ways: entries)))
         tlb.attach(to: pt)
-        let g = pt.geometry
-        let a = layout.linearStart + 100 * g.size(.pmd)  // past the block-mapped kernel image
+        return (pt, tlb, pt.geometry, layout.linearStart + 100 * pt.geometry.size(.pmd))
+    }
+
+    @Test func walkCacheShortensWalks() throws {
+        let (pt, tlb, g, a) = try walkCacheCase(entries: 16)
         // Cold: all four levels. Same PTE table: only the PTE. Same PMD table: PMD + PTE.
         // Same PUD table, next GiB: PUD + PMD + PTE.
         #expect(tlb.access(a) == .walk(reads: 4))
@@ -61,12 +66,8 @@ import TLBModel
     }
 
     @Test func walkCacheEvictsLeastRecentlyUsed() throws {
-        let (pt, layout) = try TestMaps.build(.pte, gib: 2)
         // Room for two table entries only.
-        let tlb = try SimulatedTLB(Self.tiny(walkCache: WalkCacheConfiguration(entries: 2, ways: 2)))
-        tlb.attach(to: pt)
-        let g = pt.geometry
-        let a = layout.linearStart + 100 * g.size(.pmd)  // past the block-mapped kernel image
+        let (_, tlb, g, a) = try walkCacheCase(entries: 2)
         #expect(tlb.access(a) == .walk(reads: 4))  // caches PGD, PUD, PMD entries: PGD evicted
         #expect(tlb.access(a + g.size(.pmd)) == .walk(reads: 2))  // PUD hit; caches the new PMD entry, evicting the old one
         #expect(tlb.access(a + g.pageSize) == .walk(reads: 2))  // old PMD entry gone, PUD still cached
