@@ -4,6 +4,7 @@
 //   PerfTargets repaint [GiB] [lazy]   block map → PTEs (pagewalk): cold and warm ratios
 //   PerfTargets storm   walker [lazy]  10,000 seeded set_memory_ro/rw pairs on 256 GiB
 import BenchSupport
+import Foundation
 import KernelCallers
 import LinearMap
 import PageTableModel
@@ -13,7 +14,18 @@ let args = CommandLine.arguments.dropFirst()
 let mode = args.first ?? "repaint"
 let mib = Double(1 << 20)
 
-func gib(_ k: Int) -> UInt64 { args.count > k ? UInt64(args[args.startIndex + k])! : 256 }
+/// One line on stderr naming the argument and its accepted form, then exit 2.
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("PerfTargets: \(message)\n".utf8))
+    exit(2)
+}
+func gib(_ k: Int) -> UInt64 {
+    guard args.count > k else { return 256 }
+    guard let n = UInt64(args[args.startIndex + k]), n > 0 else {
+        fail("memory in GiB must be a positive integer, got '\(args[args.startIndex + k])'")
+    }
+    return n
+}
 func flag(_ name: String) -> Bool { !args.contains("\(name)=off") }
 func option(_ name: String, _ fallback: Int) -> Int {
     args.first { $0.hasPrefix(name + "=") }.flatMap { Int($0.dropFirst(name.count + 1)) } ?? fallback
@@ -76,7 +88,10 @@ case "repaint":
     }
 
 case "storm":
-    let kind = WalkerKind(rawValue: args.count > 1 ? args[args.startIndex + 1] : "leaf")!
+    let name = args.count > 1 ? args[args.startIndex + 1] : "leaf"
+    guard let kind = WalkerKind(rawValue: name) else {
+        fail("walker must be one of \(WalkerKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+    }
     let lazy = flag("lazy")
     let layout = try MachineLayout.builtin("single", memory: 256 << 30)
     let pt = try PageTable()
@@ -115,5 +130,5 @@ case "storm":
     print("  warm: \(fmt(warm))s (best of \(option("repeats", 3))), \(fmt(ns(warm), 2)) ns per descriptor → \(verdict(ns(warm) / memsetWarm, 5))")
 
 default:
-    print("usage: PerfTargets build|repaint|storm …")
+    fail("mode must be build, repaint or storm, got '\(mode)'")
 }
