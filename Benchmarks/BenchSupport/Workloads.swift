@@ -20,7 +20,7 @@ public enum Workload {
 
     /// linear_map_split_to_ptes, v6.18 variant (W4 with GFP_ATOMIC).
     public static func repaint(_ pt: PageTable, _ layout: MachineLayout, lazy: Bool) {
-        try! Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, lazy: lazy)
+        try! Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, context: lazyContext(lazy))
     }
 
     /// The storm's requests: 10,000 seeded runs of 1–512 pages (powers of two).
@@ -31,12 +31,17 @@ public enum Workload {
     /// set_memory_ro then set_memory_rw over every request, split by `walker`, with lazy
     /// batching on or off for both the walker and the rewrite.
     public static func storm(_ pt: PageTable, _ requests: [PermRequest], walker: WalkerKind, lazy: Bool) {
-        var options = WalkerOptions()
-        options.lazy = lazy
-        let perms = Permissions(pt: pt, walker: makeWalker(walker, options: options), lazy: lazy)
+        let perms = Permissions(pt: pt, context: lazyContext(lazy), walker: walker)
         for r in requests {
             try! perms.setMemoryRO(r.start, pages: r.pages)
             try! perms.setMemoryRW(r.start, pages: r.pages)
         }
     }
+}
+
+/// The default kernel with lazy MMU `lazy`.
+public func lazyContext(_ lazy: Bool) -> KernelContext {
+    var context = KernelContext()
+    context.lazyMMU = lazy
+    return context
 }

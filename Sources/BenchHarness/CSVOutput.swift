@@ -32,13 +32,13 @@ public final class CSVOutput {
 
 /// Runs `configs` in order, streaming each row to `csv`; on the first failure the CSV
 /// is removed and the error rethrown.
-public func runAll(_ configs: [RunConfig], csv: CSVOutput?, progress: Progress?,
+public func runAll(_ configs: [RunSpec], csv: CSVOutput?, progress: Progress?,
                    onResult: (RunResult) -> Void = { _ in }) throws(RunError) -> [RunResult] {
     var results: [RunResult] = []
     do {
         let prepared = try configs.map { c throws(RunError) in try ScenarioRunner.prepare(c) }
         for (i, p) in prepared.enumerated() {
-            progress?.update(done: i, label: SummaryTable.label(p.config))
+            progress?.update(done: i, label: SummaryTable.label(p.spec))
             let r = try ScenarioRunner.run(p)
             csv?.append(r)
             onResult(r)

@@ -4,7 +4,7 @@ import TLBModel
 /// The CSV schema: stable column order, numbers and short identifiers only. Bump
 /// `version` when a column changes meaning or position.
 public enum CSVSchema {
-    public static let version = 1
+    public static let version = 2
 
     public struct Column: Sendable {
         public let name: String
@@ -15,7 +15,11 @@ public enum CSVSchema {
 
     public static var header: String { columns.map(\.name).joined(separator: ",") }
 
-    public static func row(_ r: RunResult) -> String { columns.map { $0.value(r) }.joined(separator: ",") }
+    /// The row's fields, unquoted.
+    public static func fields(_ r: RunResult) -> [String] { columns.map { $0.value(r) } }
+
+    /// The row as RFC 4180 CSV text.
+    public static func row(_ r: RunResult) -> String { fields(r).map(quoteField).joined(separator: ",") }
 
     private static func c(_ name: String, _ unit: String, _ meaning: String, _ value: @escaping @Sendable (RunResult) -> String) -> Column {
         Column(name: name, unit: unit, meaning: meaning, value: value)
@@ -27,31 +31,46 @@ public enum CSVSchema {
         Column(name: name, unit: "count", meaning: meaning, value: { $0.tlb.map { String(value($0)) } ?? "" })
     }
 
+    /// The parameter columns: what the run used, in the canonical text its option takes,
+    /// or empty where the scenario does not use the option.
+    private static func parameter(_ name: String, _ unit: String = "id") -> Column {
+        let p = Parameter.named(name)!
+        return c(p.column, unit, "--\(name): \(p.help)", { $0.spec.values[name] ?? "" })
+    }
+
     public static let columns: [Column] = [
         c("schema_version", "-", "version of this column layout", { _ in String(version) }),
-        c("scenario", "id", "boot, perm, repaint, kfence, debug-pagealloc, replay, tlb, mosaic", { $0.config.scenario.rawValue }),
-        c("walker", "id", "split walker (leaf, range, create-path, pagewalk) or create for map_mem", { $0.config.effectiveWalker }),
-        c("lazy", "id", "lazy-MMU batching around the walks (on/off; off at boot)", { $0.config.effectiveLazy ? "on" : "off" }),
-        c("nesting", "id", "nested lazy-MMU policy: tolerant, never-nest, counted", { $0.config.nesting.rawValue }),
+        parameter("scenario"),
+        c("walker", "id", "split walker that ran (leaf, range, create-path, pagewalk), create for map_mem, none for a trace", { $0.spec.walkerLabel }),
+        parameter("lazy"),
+        parameter("nesting"),
         c("granule", "id", "translation granule", { _ in Geometry.fourK.granuleName }),
-        c("layout", "id", "memory layout name", { $0.layoutName }),
-        c("memory_bytes", "bytes", "RAM in the layout's banks", { String($0.memoryBytes) }),
-        c("mode", "id", "map_mem mapping: block (BBML2) or pte (force_pte_mapping)", { $0.config.effectiveMode.rawValue }),
-        c("variant", "id", "kernel behaviour: boot barrier policy, repaint/kfence variant, or W1 before/after ce2b3a50ad92", { $0.config.effectiveVariant }),
-        c("tlbi_range_support", "0/1", "FEAT_TLBIRANGE", { $0.config.tlbiRange ? "1" : "0" }),
-        c("seed", "-", "seed of every random choice", { String($0.config.seed) }),
-        c("requests", "count", "--requests: perm requests, debug-pagealloc events", { String($0.config.requests) }),
-        c("request_pages", "id", "--request-pages: perm request size (N, A-B, pow2:K)", { $0.config.requestPages.text }),
-        c("placement", "id", "--placement: perm request placement", { $0.config.clustered ? "clustered" : "uniform" }),
-        c("kfence_pool", "id", "--kfence: late, or early (carved out of the linear map at boot)", { $0.config.earlyKfence ? "early" : "late" }),
-        c("repeat_tlbi", "0/1", "--repeat-tlbi: the REPEAT_TLBI erratum", { $0.config.repeatTLBI ? "1" : "0" }),
-        c("softirq_share", "ratio", "--softirq-share (debug-pagealloc)", { format4($0.config.softirqShare) }),
-        c("nested_share", "ratio", "--nested-share (debug-pagealloc)", { format4($0.config.nestedShare) }),
-        c("fail_after", "count", "--fail-after: ENOMEM injected after this many allocations (empty: never)", { $0.config.failAfter.map(String.init) ?? "" }),
-        c("accesses", "count", "--accesses (tlb, mosaic)", { String($0.config.accesses) }),
-        c("zipf", "s", "--zipf exponent (zipf trace)", { format4($0.config.zipfExponent) }),
-        c("working_set_bytes", "bytes", "--working-set (hotset trace)", { String($0.config.workingSet) }),
-        c("split_fraction_requested", "ratio", "--split-fraction (mosaic)", { format4($0.config.splitFraction) }),
+        parameter("layout"),
+        c("layout_name", "id", "the layout's name (a JSON layout's \"name\")", { $0.layoutName }),
+        c("layout_sha256", "hex", "SHA-256 of a JSON layout file", { $0.inputHashes["layout"] ?? "" }),
+        c("memory_bytes", "bytes", "--memory, or the RAM a layout that fixes its size has", { $0.spec.values["memory"] ?? String($0.memoryBytes) }),
+        c("mode", "id", "map_mem mapping that ran: block (BBML2) or pte (force_pte_mapping)", { $0.spec.mode.rawValue }),
+        parameter("variant"),
+        parameter("create-barriers"),
+        parameter("kfence"),
+        parameter("tlbi-range", "0/1"),
+        parameter("repeat-tlbi", "0/1"),
+        parameter("seed", "-"),
+        parameter("requests", "count"),
+        parameter("request-pages"),
+        parameter("placement"),
+        parameter("softirq-share", "ratio"),
+        parameter("nested-share", "ratio"),
+        parameter("ops", "path"),
+        c("input_sha256", "hex", "SHA-256 of the --ops or --trace file", { $0.inputHashes["ops"] ?? $0.inputHashes["trace"] ?? "" }),
+        parameter("fail-after", "count"),
+        parameter("split-fraction", "ratio"),
+        parameter("tlb"),
+        parameter("trace"),
+        parameter("accesses", "count"),
+        parameter("zipf", "s"),
+        parameter("working-set", "bytes"),
+        parameter("repeat", "count"),
         n("issued", "count", "requests, events, trace ops or mosaic chunks actually issued", { $0.requestsIssued }),
         n("dsb_ishst", "count", "dsb ishst emitted", { $0.counters.dsbIshst }),
         n("dsb_ish", "count", "dsb ish emitted", { $0.counters.dsbIsh }),
@@ -76,9 +95,7 @@ public enum CSVSchema {
         n("sleeping_lock_atomic", "count", "of which in atomic (softirq) context: a kernel BUG", { $0.counters.sleepingLockInAtomic }),
         c("memtotal_kb", "kB", "MemTotal: RAM less kernel image, struct pages and page tables", { String($0.memTotalKB) }),
         n("errors", "count", "operations that returned ENOMEM/EINVAL", { $0.errors }),
-        c("split_fraction", "ratio", "mosaic: share of the block-mapped linear map actually split to PTEs", { format4($0.splitFraction) }),
-        c("tlb", "id", "--tlb: simulated TLB preset (tlb, mosaic)", { $0.config.tlbPreset }),
-        c("trace", "id", "--trace: access trace (tlb, mosaic)", { $0.config.trace }),
+        c("split_fraction", "ratio", "mosaic: share of the block-mapped linear map actually split to PTEs", { $0.spec.kind == .mosaic ? "\($0.splitFraction)" : "" }),
         tlb("tlb_accesses", "simulated data accesses") { $0.tlbAccesses },
         tlb("l1d_tlb_refill", "L1D_TLB_REFILL: L1 dTLB misses") { $0.l1dTLBRefill },
         tlb("l2d_tlb_refill", "L2D_TLB_REFILL: L2 TLB misses") { $0.l2dTLBRefill },
@@ -97,3 +114,8 @@ public enum CSVSchema {
 func format4(_ x: Double) -> String { String(format: "%.4f", x) }
 
 import Foundation
+
+func quoteField(_ field: String) -> String {
+    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

@@ -27,32 +27,28 @@ public enum Check {
         public init() {}
     }
 
-    /// The parameter columns a configuration is rebuilt from, as (column, option).
-    static let parameters: [(String, String)] = [
-        ("scenario", "scenario"), ("lazy", "lazy"), ("nesting", "nesting"), ("layout", "layout"),
-        ("memory_bytes", "memory"), ("mode", "mode"), ("tlbi_range_support", "tlbi-range"), ("seed", "seed"),
-        ("requests", "requests"), ("request_pages", "request-pages"), ("placement", "placement"),
-        ("kfence_pool", "kfence"), ("repeat_tlbi", "repeat-tlbi"), ("softirq_share", "softirq-share"),
-        ("nested_share", "nested-share"), ("fail_after", "fail-after"), ("accesses", "accesses"), ("zipf", "zipf"),
-        ("working_set_bytes", "working-set"), ("split_fraction_requested", "split-fraction"), ("tlb", "tlb"), ("trace", "trace"),
-    ]
-
-    /// The configuration a CSV row was produced by.
-    public static func config(row: [String: String], line: Int) throws(RunError) -> RunConfig {
-        var c = RunConfig()
+    /// The run a CSV row was produced by, refused when an input file it read has changed.
+    public static func spec(row: [String: String], line: Int) throws(RunError) -> RunSpec {
         do throws(RunError) {
-            for (column, option) in parameters {
-                guard let value = row[column] else { throw RunError("missing column \(column)") }
-                if !value.isEmpty { try c.apply(option: option, value: value) }
+            guard let version = row["schema_version"], version == String(CSVSchema.version) else {
+                throw RunError("schema_version \(row["schema_version"] ?? "missing") is not \(CSVSchema.version); re-create the baseline with this bench")
             }
-            let variant = row["variant"] ?? ""
-            if c.scenario == .boot { try c.apply(option: "create-barriers", value: variant) } else { try c.apply(option: "variant", value: variant) }
-            if [.perm, .replay, .mosaic].contains(c.scenario), let walker = row["walker"] { try c.apply(option: "walker", value: walker) }
-            guard c.scenario != .replay else { throw RunError("replay rows cannot be re-run (the trace file is not in the CSV)") }
+            return try RunSpec.parse(row: row)
         } catch {
             throw RunError("--baseline: line \(line): \(error.description)")
         }
-        return c
+    }
+
+    /// The input files must be the ones the baseline ran.
+    static func checkInputs(_ row: [String: String], _ result: RunResult, line: Int) throws(RunError) {
+        let recorded = [("layout", row["layout_sha256"] ?? ""), ("ops", row["input_sha256"] ?? ""), ("trace", row["input_sha256"] ?? "")]
+        for (option, hash) in recorded where !hash.isEmpty {
+            guard let now = result.inputHashes[option] else { continue }
+            guard now == hash else {
+                let path = result.spec.inputs.first { $0.option == option }?.path ?? ""
+                throw RunError("--baseline: line \(line): --\(option) '\(path)' changed since the baseline was written (SHA-256 \(now.prefix(12))…, baseline \(hash.prefix(12))…)")
+            }
+        }
     }
 
     /// Changes between a baseline row and a fresh one (both as CSV fields by column).
@@ -67,8 +63,7 @@ public enum Check {
             }
             changes.append(Change(run: run, metric: column, baseline: b, now: n, regression: regression))
         }
-        if let bt = UInt64(base["wall_ns"] ?? ""), bt >= options.minimumTimedNs,
-           let b = Double(base["wall_ratio"] ?? ""), let n = Double(now["wall_ratio"] ?? ""), b > 0 {
+        if isTimed(base, options), let b = Double(base["wall_ratio"] ?? ""), let n = Double(now["wall_ratio"] ?? ""), b > 0 {
             let tolerance = options.tolerances["wall_ratio"] ?? options.timeTolerance
             if abs(n / b - 1) > 0.05 {
                 changes.append(Change(run: run, metric: "wall_ratio", baseline: base["wall_ratio"]!, now: now["wall_ratio"]!,
@@ -76,6 +71,11 @@ public enum Check {
             }
         }
         return changes
+    }
+
+    /// A baseline run long enough for its timing to be compared.
+    static func isTimed(_ base: [String: String], _ options: Options) -> Bool {
+        UInt64(base["wall_ns"] ?? "").map { $0 >= options.minimumTimedNs } ?? false
     }
 
     /// Reads a tolerance file: lines `column,relative_tolerance` (a header line is allowed).
@@ -95,21 +95,38 @@ public enum Check {
         return result
     }
 
-    /// Re-runs every baseline row; returns the changes found.
-    public static func run(baseline path: String, options: Options, progress: Progress?) throws(RunError) -> [Change] {
+    /// What a check compared.
+    public struct Report: Sendable {
+        public var changes: [Change] = []
+        public var runs = 0
+        public var metrics = 0
+        public var regressions: Int { changes.filter(\.regression).count }
+
+        /// The closing line: how much was compared and how much regressed.
+        public var summary: String {
+            "compared \(runs) run(s), \(metrics) metric(s): \(changes.count) moved, \(regressions) regressed"
+        }
+    }
+
+    /// Re-runs every baseline row; returns what moved.
+    public static func run(baseline path: String, options: Options, quiet: Bool = true) throws(RunError) -> Report {
         let table: CSVTable
         do { table = try CSVTable(contentsOfFile: path) } catch { throw RunError("--baseline: \(path): \(error)") }
-        let configs = try table.rows.enumerated().map { i, row throws(RunError) in try config(row: row, line: i + 2) }
-        var changes: [Change] = []
-        for (i, (row, config)) in zip(table.rows, configs).enumerated() {
-            progress?.update(done: i, label: SummaryTable.label(config))
-            let result = try ScenarioRunner.run(config)
-            let now = Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name),
-                CSVSchema.row(result).split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
-            changes += compare(row, now, run: "line \(i + 2): \(SummaryTable.label(config))", options: options)
+        guard !table.rows.isEmpty else { throw RunError("--baseline: \(path) has no rows to check") }
+        let specs = try table.rows.enumerated().map { i, row throws(RunError) in try spec(row: row, line: i + 2) }
+        let progress = Progress(total: specs.count, quiet: quiet)
+        var report = Report()
+        for (i, (row, spec)) in zip(table.rows, specs).enumerated() {
+            progress?.update(done: i, label: SummaryTable.label(spec))
+            let result = try ScenarioRunner.run(spec)
+            try checkInputs(row, result, line: i + 2)
+            let now = Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name), CSVSchema.fields(result)))
+            report.changes += compare(row, now, run: "line \(i + 2): \(SummaryTable.label(spec))", options: options)
+            report.runs += 1
+            report.metrics += CSVSchema.columns.count - timingColumns.count + (isTimed(row, options) ? 1 : 0)
         }
         progress?.finish()
-        return changes
+        return report
     }
 
     public static func render(_ changes: [Change]) -> String {

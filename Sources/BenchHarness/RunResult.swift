@@ -3,8 +3,10 @@ import TLBModel
 
 /// One row of output: the configuration and everything the simulation counted.
 public struct RunResult: Sendable {
-    public var config: RunConfig
+    public var spec: RunSpec
     public var layoutName: String
+    /// SHA-256 of each input file, by option (layout, ops, trace).
+    public var inputHashes: [String: String] = [:]
     public var memoryBytes: UInt64
     /// Counters of the measured operation only (setup such as the boot map excluded).
     public var counters = Counters()
@@ -28,8 +30,8 @@ public struct RunResult: Sendable {
     /// The calibration memset wrote fresh pages (the operation allocated tables).
     public var calibrationFirstTouch = false
 
-    public init(config: RunConfig, layoutName: String, memoryBytes: UInt64) {
-        self.config = config
+    public init(spec: RunSpec, layoutName: String, memoryBytes: UInt64) {
+        self.spec = spec
         self.layoutName = layoutName
         self.memoryBytes = memoryBytes
     }

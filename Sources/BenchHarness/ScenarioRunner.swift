@@ -1,3 +1,4 @@
+import Foundation
 import KernelCallers
 import LinearMap
 import PageTableModel
@@ -9,10 +10,15 @@ import TLBModel
 public enum ScenarioRunner {
     /// Everything a run needs, checked before any output file is opened.
     public struct Prepared {
-        public let config: RunConfig
+        public let spec: RunSpec
         public let layout: MachineLayout
+        /// The kernel context with the layout's early kfence pool.
+        let context: KernelContext
         let trace: OpTrace?
+        let requests: PermRequests?
         let tlbRun: TLBRun?
+        /// SHA-256 of the input files, by option.
+        let hashes: [String: String]
     }
 
     /// What the measured operation reports besides the counters.
@@ -23,35 +29,58 @@ public enum ScenarioRunner {
         var splitFraction = 0.0
     }
 
-    public static func prepare(_ config: RunConfig) throws(RunError) -> Prepared {
-        let layout: MachineLayout
-        do { layout = try config.machineLayout() } catch { throw RunError(error.description) }
-        try ResourceGuard.check(layout, needsFullPTEMap: config.effectiveMode == .pte || config.scenario == .repaint)
-        guard config.repeats >= 1 else { throw RunError("--repeat: must be a whole number ≥ 1") }
-        guard config.requests >= 0 else { throw RunError("--requests: must be a whole number ≥ 0") }
-        var trace: OpTrace?
-        if config.scenario == .replay {
-            guard let path = config.ops else { throw RunError("--ops: the replay scenario needs --ops FILE (CSV: op,start,size,context)") }
-            do { trace = try OpTrace.parse(path: path) } catch { throw RunError("--ops: \(error.description)") }
+    public static func prepare(_ spec: RunSpec) throws(RunError) -> Prepared {
+        let layout = try machineLayout(spec)
+        try ResourceGuard.check(layout, needsFullPTEMap: spec.mayReachFullPTEMap)
+        var context = spec.context
+        context.kfencePool = layout.kfencePool.map { layout.va(ofPA: $0.start)..<layout.va(ofPA: $0.end) }
+        var hashes: [String: String] = [:]
+        for (option, path) in spec.inputs {
+            guard let digest = SHA256.hexDigest(ofFile: path) else { throw RunError("--\(option): cannot read '\(path)'") }
+            hashes[option] = digest
         }
-        let tlbRun = [.tlb, .mosaic].contains(config.scenario) ? try TLBRun(config) : nil
-        return Prepared(config: config, layout: layout, trace: trace, tlbRun: tlbRun)
+        var trace: OpTrace?
+        var requests: PermRequests?
+        switch spec.scenario {
+        case .replay(let ops, _, _):
+            do { trace = try OpTrace.parse(path: ops) } catch { throw RunError("--ops: \(error.description)") }
+        case .perm(let p):
+            do { requests = try permRequests(p, layout) } catch { throw RunError("--request-pages: \(error.description)") }
+        case .debugPagealloc:
+            do { _ = try DebugPagealloc.outerPages(in: layout) } catch { throw RunError("--layout: \(error.description)") }
+        default: break
+        }
+        let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
+        return Prepared(spec: spec, layout: layout, context: context, trace: trace, requests: requests,
+                        tlbRun: tlbRun, hashes: hashes)
     }
 
-    public static func run(_ config: RunConfig) throws(RunError) -> RunResult {
-        try run(prepare(config))
+    static func machineLayout(_ spec: RunSpec) throws(RunError) -> MachineLayout {
+        do {
+            switch spec.layout {
+            case .builtin(let name, let memory, let earlyKfence):
+                return try MachineLayout.builtin(name, memory: memory ?? 256 << 30, earlyKfence: earlyKfence)
+            case .file(let path):
+                return try MachineLayout.load(path: path)
+            }
+        } catch { throw RunError(error.description) }
+    }
+
+    public static func run(_ spec: RunSpec) throws(RunError) -> RunResult {
+        try run(prepare(spec))
     }
 
     public static func run(_ prepared: Prepared) throws(RunError) -> RunResult {
-        let config = prepared.config, layout = prepared.layout
-        var result = RunResult(config: config, layoutName: layout.name, memoryBytes: layout.totalBytes)
+        let spec = prepared.spec, layout = prepared.layout
+        var result = RunResult(spec: spec, layoutName: layout.name, memoryBytes: layout.totalBytes)
+        result.inputHashes = prepared.hashes
         var times: [UInt64] = []
         var last: PageTable?
-        for _ in 0..<config.repeats {
-            let pt = try newTable(config)
-            if config.scenario != .boot { try buildMap(pt, prepared) }
+        for _ in 0..<spec.repeats {
+            let pt = try newTable(spec)
+            if spec.kind != .boot { try buildMap(pt, prepared) }
             let counters = pt.counters, allocated = pt.allocator.allocated, freed = pt.allocator.pagesFreed
-            if let n = config.failAfter { pt.allocator.failure = .after(pt.allocator.pagesAllocated + n) }
+            if let n = spec.failAfter { pt.allocator.failure = .after(pt.allocator.pagesAllocated + n) }
             var outcome = Outcome()
             times.append(Calibration.time { outcome = operate(pt, prepared) })
             result.counters = pt.counters.since(counters)
@@ -60,7 +89,7 @@ public enum ScenarioRunner {
             result.pagesFreed = pt.allocator.pagesFreed - freed
             (result.errors, result.requestsIssued, result.splitFraction) = (outcome.errors, outcome.issued, outcome.splitFraction)
             result.tlb = outcome.tlb
-            if result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, layout, config) }
+            if result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, layout) }
             last = pt
         }
         let pt = last!
@@ -75,109 +104,97 @@ public enum ScenarioRunner {
         result.calibrationFirstTouch = result.pagesAllocated > 0
         result.calibrationNs = result.calibrationFirstTouch ? Calibration.firstTouchMemset(bytes: result.calibrationBytes)
                                                             : Calibration.warmMemset(bytes: result.calibrationBytes)
-        if config.verify { try verify(pt, prepared) }
+        if prepared.spec.verify { try verify(pt, prepared) }
         return result
     }
 
     /// The map as the run leaves it (untimed), for ptdump.
-    public static func finalMap(_ config: RunConfig) throws(RunError) -> (PageTable, MachineLayout) {
-        let prepared = try prepare(config)
-        let pt = try newTable(config)
-        if config.scenario != .boot { try buildMap(pt, prepared) }
+    public static func finalMap(_ spec: RunSpec) throws(RunError) -> (PageTable, MachineLayout) {
+        let prepared = try prepare(spec)
+        let pt = try newTable(spec)
+        if spec.kind != .boot { try buildMap(pt, prepared) }
         _ = operate(pt, prepared)
         return (pt, prepared.layout)
     }
 
-    static func newTable(_ config: RunConfig) throws(RunError) -> PageTable {
-        do { return try PageTable(nesting: config.nesting) } catch { throw RunError(error.description) }
+    static func newTable(_ spec: RunSpec) throws(RunError) -> PageTable {
+        do { return try PageTable(nesting: spec.context.nesting) } catch { throw RunError(error.description) }
+    }
+
+    /// map_mem, as the kernel booted (the create path's barrier policy is a boot
+    /// parameter only: other scenarios count from the built map on).
+    static func mapMem(_ prepared: Prepared) -> LinearMapBuilder {
+        var barriers = CreateBarrierPolicy.batched
+        if case .boot(_, let b) = prepared.spec.scenario { barriers = b }
+        return LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, policy: barriers)
     }
 
     static func buildMap(_ pt: PageTable, _ prepared: Prepared) throws(RunError) {
-        let builder = LinearMapBuilder(layout: prepared.layout, mode: prepared.config.effectiveMode,
-                                       policy: prepared.config.createBarriers)
-        do { try builder.build(into: pt) } catch { throw RunError("map_mem failed: \(error)") }
+        do { try mapMem(prepared).build(into: pt) } catch { throw RunError("map_mem failed: \(error)") }
     }
 
     /// The measured operation.
     static func operate(_ pt: PageTable, _ prepared: Prepared) -> Outcome {
-        let config = prepared.config, layout = prepared.layout
-        let flush = TLBFlush(rangeSupport: config.tlbiRange, repeatErratum: config.repeatTLBI)
-        switch config.scenario {
+        let layout = prepared.layout, context = prepared.context
+        switch prepared.spec.scenario {
         case .boot:
-            let builder = LinearMapBuilder(layout: layout, mode: config.effectiveMode, policy: config.createBarriers)
-            return Outcome(errors: (try? builder.build(into: pt)) == nil ? 1 : 0)
+            return Outcome(errors: (try? mapMem(prepared).build(into: pt)) == nil ? 1 : 0)
         case .perm:
-            return permStorm(pt, prepared, flush)
-        case .repaint:
-            let variant: Repaint.Variant = config.effectiveVariant == "yang-v5" ? .yangV5 : .pagewalk
-            let ok = (try? Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: variant,
-                                                        lazy: config.lazy, flush: flush)) != nil
-            return Outcome(errors: ok ? 0 : 1, issued: 0)
-        case .kfence:
-            guard let pool = Kfence.placeLatePool(in: pt, layout: layout, seed: config.seed) else { return Outcome(errors: 1) }
-            let variant: Kfence.Variant = config.effectiveVariant == "ce2b3a50ad92" ? .splitPool : .perGuardPage
-            let ok = (try? Kfence.lateInit(pt: pt, pool: pool, variant: variant, lazy: config.lazy, flush: flush)) != nil
+            return permStorm(pt, prepared)
+        case .repaint(let variant):
+            let ok = (try? Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: variant, context: context)) != nil
+            return Outcome(errors: ok ? 0 : 1)
+        case .kfence(let variant, let seed):
+            guard let pool = Kfence.placeLatePool(in: pt, layout: layout, seed: seed) else { return Outcome(errors: 1) }
+            let ok = (try? Kfence.lateInit(pt: pt, pool: pool, variant: variant, context: context)) != nil
             return Outcome(errors: ok ? 0 : 1, issued: Kfence.protectedPages(of: pool).count)
-        case .debugPagealloc:
-            guard let churn = try? DebugPagealloc(pt: pt, layout: layout, beforeCE2B3A50AD92: config.beforeCE2B3A50AD92,
-                                                  flush: flush) else { return Outcome(errors: 1) }
-            let events = churn.churn(count: config.requests, softirq: config.softirqShare,
-                                     nested: config.nestedShare, seed: config.seed)
+        case .debugPagealloc(let d):
+            guard let churn = try? DebugPagealloc(pt: pt, layout: layout, context: context) else { return Outcome(errors: 1) }
+            let events = churn.churn(count: d.events, softirq: d.softirqShare, nested: d.nestedShare, seed: d.seed)
             var errors = 0
             for e in events where (try? churn.run(e)) == nil { errors += 1 }
             return Outcome(errors: errors, issued: events.count)
         case .tlb:
-            do { return Outcome(tlb: try prepared.tlbRun!.run(pt, layout, config)) } catch { return Outcome(errors: 1) }
-        case .mosaic:
-            let kind = config.walker ?? config.scenario.defaultWalker
-            let walker = makeWalker(kind, options: walkerOptions(config, layout))
-            // W1 splits page by page, so each chunk ends as PTEs and its neighbours keep the
-            // largest mappings they can; the range walkers split the chunk in one call.
-            let step = kind == .leaf ? pt.geometry.pageSize : pt.geometry.size(.pmd)
-            let done = try? pt.mosaicSplit(fraction: config.splitFraction, seed: config.seed,
-                                           from: layout.linearStart, to: layout.linearEnd) { a, b in
-                for va in stride(from: a, to: b, by: Int(step)) { try walker.split(pt, from: va, to: va + step) }
-            }
-            guard let done else { return Outcome(errors: 1) }
-            return Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.splitChunks) / Double(done.chunks))
-        case .replay:
+            do { return Outcome(tlb: try prepared.tlbRun!.run(pt, layout)) } catch { return Outcome(errors: 1) }
+        case .mosaic(let m):
+            return mosaic(pt, m, prepared)
+        case .replay(let ops, let walker, _):
             let trace = prepared.trace!
-            let ok = (try? trace.replay(permissions(pt, prepared, flush), file: config.ops ?? "")) != nil
+            let ok = (try? trace.replay(Permissions(pt: pt, context: context, walker: walker), file: ops)) != nil
             return Outcome(errors: ok ? 0 : 1, issued: trace.records.count)
         }
     }
 
-    static func walkerOptions(_ config: RunConfig, _ layout: MachineLayout) -> WalkerOptions {
-        var options = WalkerOptions()
-        options.kfencePool = layout.kfencePool.map { layout.va(ofPA: $0.start)..<layout.va(ofPA: $0.end) }
-        options.lazy = config.lazy
-        options.forcePTE = config.effectiveMode == .pte
-        options.beforeCE2B3A50AD92 = config.beforeCE2B3A50AD92
-        return options
+    /// W1 splits page by page, so each chunk ends as PTEs and its neighbours keep the
+    /// largest mappings they can; the range walkers split the chunk in one call.
+    static func mosaic(_ pt: PageTable, _ m: MosaicSpec, _ prepared: Prepared) -> Outcome {
+        let walker = makeWalker(m.walker, options: WalkerOptions(context: prepared.context))
+        let step = m.walker == .leaf ? pt.geometry.pageSize : pt.geometry.size(.pmd)
+        let done = try? pt.mosaicSplit(fraction: m.fraction, seed: m.seed,
+                                       from: prepared.layout.linearStart, to: prepared.layout.linearEnd) { a, b in
+            for va in stride(from: a, to: b, by: Int(step)) { try walker.split(pt, from: va, to: va + step) }
+        }
+        guard let done else { return Outcome(errors: 1) }
+        return Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.splitChunks) / Double(done.chunks))
     }
 
-    static func permissions(_ pt: PageTable, _ prepared: Prepared, _ flush: TLBFlush) -> Permissions {
-        let config = prepared.config
-        let walker = makeWalker(config.walker ?? config.scenario.defaultWalker, options: walkerOptions(config, prepared.layout))
-        return Permissions(pt: pt, walker: walker, flush: flush, lazy: config.lazy)
+    static func permRequests(_ p: PermSpec, _ layout: MachineLayout) throws(LayoutError) -> PermRequests {
+        let size: RequestSize = p.size.powerOfTwo ? .powerOfTwo(maxLog2: p.size.high.trailingZeroBitCount)
+            : p.size.low == p.size.high ? .fixed(pages: p.size.low) : .uniform(pages: p.size.low...p.size.high)
+        let placement: RequestPlacement = p.clustered ? .clustered(clusters: 16, spreadPages: 4096) : .uniform
+        return try PermRequests(layout: layout, count: p.requests, size: size, placement: placement, seed: p.seed)
     }
 
     /// Each request makes its range read-only, then writable again (a module-load cycle).
-    static func permStorm(_ pt: PageTable, _ prepared: Prepared, _ flush: TLBFlush) -> Outcome {
-        let config = prepared.config
-        let spec = config.requestPages
-        let size: RequestSize = spec.powerOfTwo ? .powerOfTwo(maxLog2: spec.high.trailingZeroBitCount)
-            : spec.low == spec.high ? .fixed(pages: spec.low) : .uniform(pages: spec.low...spec.high)
-        let placement: RequestPlacement = config.clustered ? .clustered(clusters: 16, spreadPages: 4096) : .uniform
-        guard let requests = try? PermRequests(layout: prepared.layout, count: config.requests, size: size,
-                                               placement: placement, seed: config.seed) else { return Outcome(errors: 1) }
-        let perms = permissions(pt, prepared, flush)
+    static func permStorm(_ pt: PageTable, _ prepared: Prepared) -> Outcome {
+        guard case .perm(let p) = prepared.spec.scenario else { return Outcome() }
+        let perms = Permissions(pt: pt, context: prepared.context, walker: p.walker)
         var errors = 0
-        for r in requests {
+        for r in prepared.requests! {
             if (try? perms.setMemoryRO(r.start, pages: r.pages)) == nil { errors += 1 }
             if (try? perms.setMemoryRW(r.start, pages: r.pages)) == nil { errors += 1 }
         }
-        return Outcome(errors: errors, issued: config.requests)
+        return Outcome(errors: errors, issued: p.requests)
     }
 
     /// `--verify`: the map is well formed and, where the operation keeps translations,
@@ -187,8 +204,8 @@ public enum ScenarioRunner {
         if let problem = pt.verify(linearOffset: layout.linearOffset).first {
             throw RunError("verify: malformed map: \(problem)")
         }
-        guard [.boot, .perm, .repaint].contains(prepared.config.scenario) else { return }
-        let fresh = try newTable(prepared.config)
+        guard [.boot, .perm, .repaint].contains(prepared.spec.kind) else { return }
+        let fresh = try newTable(prepared.spec)
         try buildMap(fresh, prepared)
         if let m = pt.firstMismatch(with: fresh, from: layout.linearStart, to: layout.linearEnd) {
             throw RunError("verify: translation changed at \(m)")

@@ -3,20 +3,21 @@ import LinearMap
 
 /// Human-readable renderings of results.
 public enum SummaryTable {
-    public static func label(_ c: RunConfig) -> String {
-        "\(c.scenario.rawValue) \(c.effectiveWalker) lazy=\(c.effectiveLazy ? "on" : "off") \(c.effectiveMode.rawValue) \(ByteSize.format(c.memory))"
+    public static func label(_ s: RunSpec) -> String {
+        let memory = s.values["memory"].flatMap(UInt64.init).map(ByteSize.format) ?? s.values["layout"] ?? ""
+        return "\(s.kind.rawValue) \(s.walkerLabel)\(s.values["lazy"].map { " lazy=\($0)" } ?? "") \(s.mode.rawValue) \(memory)"
     }
 
-    static let headers = ["scenario", "walker", "variant", "lazy", "nesting", "mode", "memory", "dsb ishst", "isb", "tlbi",
-                          "pt alloc", "pt MiB", "leaves", "walks", "mpki", "ms", "×memset"]
+    static let headers = ["scenario", "walker", "variant", "lazy", "nesting", "mode", "memory", "dsb ishst", "dsb ish", "isb", "tlbi",
+                          "pt alloc", "pt MiB", "leaves", "walks", "errors", "mpki", "ms", "×memset"]
 
     static func cells(_ r: RunResult) -> [String] {
-        let c = r.config
-        return [c.scenario.rawValue, c.effectiveWalker, c.effectiveVariant, c.effectiveLazy ? "on" : "off",
-                c.nesting.rawValue, c.effectiveMode.rawValue, ByteSize.format(r.memoryBytes), grouped(r.counters.dsbIshst),
-                grouped(r.counters.isb), grouped(r.counters.tlbi), grouped(r.pagesAllocated),
+        let s = r.spec, v = s.values
+        return [s.kind.rawValue, s.walkerLabel, v["variant"] ?? v["create-barriers"] ?? "-", v["lazy"] ?? "-",
+                v["nesting"] ?? "-", s.mode.rawValue, ByteSize.format(r.memoryBytes), grouped(r.counters.dsbIshst),
+                grouped(r.counters.dsbIsh), grouped(r.counters.isb), grouped(r.counters.tlbi), grouped(r.pagesAllocated),
                 String(format: "%.1f", Double(r.tableBytes) / Double(1 << 20)), grouped(r.histogram.leaves),
-                grouped(r.counters.walks), r.tlb.map { String(format: "%.2f", $0.mpkiProxy) } ?? "-",
+                grouped(r.counters.walks), grouped(r.errors), r.tlb.map { String(format: "%.2f", $0.mpkiProxy) } ?? "-",
                 String(format: "%.1f", Double(r.wallNs) / 1e6), String(format: "%.2f", r.wallRatio)]
     }
 
@@ -37,14 +38,30 @@ public enum SummaryTable {
     public static func json(_ results: [RunResult]) -> String {
         let names = CSVSchema.columns.map(\.name)
         let objects = results.map { r in
-            let values = CSVSchema.row(r).split(separator: ",", omittingEmptySubsequences: false)
-            let fields = zip(names, values).map { name, value in
-                let number = Double(value) != nil && !value.isEmpty
-                return "\"\(name)\": " + (number ? String(value) : "\"\(value)\"")
+            let fields = zip(names, CSVSchema.fields(r)).map { name, value in
+                "\"\(name)\": " + (isJSONNumber(value) ? value : jsonString(value))
             }
             return "  {" + fields.joined(separator: ", ") + "}"
         }
         return "[\n" + objects.joined(separator: ",\n") + "\n]"
+    }
+
+    /// A plain decimal JSON accepts (not "inf", "nan" or "0x10").
+    static func isJSONNumber(_ text: String) -> Bool {
+        text.range(of: #"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"#, options: .regularExpression) != nil
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     public static func grouped(_ n: Int) -> String {

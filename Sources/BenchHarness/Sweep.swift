@@ -1,22 +1,15 @@
 /// The cartesian product of parameter lists, in a fixed order, and the deterministic
 /// slices a batch scheduler can spread over machines.
 public enum Sweep {
-    /// Every combination of `axes` applied to `base`; the last axis varies fastest.
-    public static func product(base: RunConfig, axes: [(option: String, values: [String])]) throws(RunError) -> [RunConfig] {
-        var configs = [base]
+    /// Every combination of `axes`, each resolved and checked as one run; the last axis
+    /// varies fastest. A value a combination does not use is an error naming the option.
+    public static func product(_ axes: [(option: String, values: [String])]) throws(RunError) -> [RunSpec] {
+        var combinations: [[(String, String)]] = [[]]
         for axis in axes {
-            guard !axis.values.isEmpty else { throw RunError("--\(axis.option): empty list") }
-            var next: [RunConfig] = []
-            for config in configs {
-                for value in axis.values {
-                    var c = config
-                    try c.apply(option: axis.option, value: value)
-                    next.append(c)
-                }
-            }
-            configs = next
+            guard !axis.values.isEmpty, !axis.values.contains("") else { throw RunError("--\(axis.option): empty list item") }
+            combinations = combinations.flatMap { c in axis.values.map { c + [(axis.option, $0)] } }
         }
-        return configs
+        return try combinations.map { c throws(RunError) in try RunSpec.parse(c) }
     }
 
     /// `K/N` with 1 ≤ K ≤ N.

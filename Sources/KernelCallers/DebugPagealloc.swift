@@ -37,26 +37,22 @@ public struct DebugPagealloc {
     /// The PTE slots of the outer pages, found once.
     private let outerSlots: [(table: TablePage, index: Int)]
 
-    /// `beforeCE2B3A50AD92`: W1 without the force_pte_mapping() early exit, so it takes
-    /// the sleeping pgtable_split_lock even from softirq.
-    public init(pt: PageTable, layout: MachineLayout, beforeCE2B3A50AD92: Bool = false,
-                outerWrites: Int = 8, nestAfter: Int = 4, flush: TLBFlush = TLBFlush()) throws(LayoutError) {
+    /// On `context` with W1 before ce2b3a50ad92, W1 has no force_pte_mapping() early exit,
+    /// so it takes the sleeping pgtable_split_lock even from softirq. debug_pagealloc
+    /// itself forces a PTE-mapped linear map.
+    public init(pt: PageTable, layout: MachineLayout, context: KernelContext = KernelContext(),
+                outerWrites: Int = 8, nestAfter: Int = 4) throws(LayoutError) {
         guard outerWrites >= 0, (0...outerWrites).contains(nestAfter) else {
             throw LayoutError("debug-pagealloc: need 0 ≤ nestAfter ≤ outerWrites")
         }
-        var options = WalkerOptions()
-        options.forcePTE = true  // debug_pagealloc forces a PTE-mapped linear map
-        options.beforeCE2B3A50AD92 = beforeCE2B3A50AD92
+        var context = context
+        context.forcePTEMapping = true
         self.pt = pt
         self.layout = layout
-        perms = Permissions(pt: pt, walker: makeWalker(.leaf, options: options), flush: flush)
+        perms = Permissions(pt: pt, context: context)
         self.outerWrites = outerWrites
         self.nestAfter = nestAfter
-        let last = try Self.lastPiece(layout)
-        guard last.count >= UInt64(outerWrites) * 4096 * 2 else {
-            throw LayoutError("debug-pagealloc: the last bank is too small for \(outerWrites) outer pages")
-        }
-        outerPages = (last.upperBound - UInt64(outerWrites) * 4096)..<last.upperBound
+        outerPages = try Self.outerPages(in: layout, outerWrites: outerWrites)
         var slots: [(TablePage, Int)] = []
         for k in 0..<outerWrites {
             guard let slot = Self.pteSlot(pt, outerPages.lowerBound + UInt64(k) * 4096) else {
@@ -94,10 +90,11 @@ public struct DebugPagealloc {
         try perms.setMemoryValid(va, pages: pages, enable: enable)
     }
 
-    /// The outer lazy section, with the page event `inner` (if any) after its first
+    /// The outer lazy section (a no-op with lazy MMU off, as on arm64 before v6.16), with
+    /// the page event `inner` (if any) after its first
     /// `nestAfter` PTE writes.
     public func outerSection(nesting inner: Event?) throws(KernelError) {
-        try pt.inLazyMMU(true) { () throws(KernelError) in
+        try pt.inLazyMMU(perms.context.lazyMMU) { () throws(KernelError) in
             for (k, slot) in outerSlots.enumerated() {
                 if k == nestAfter, let inner { try kernelMapPages(inner.va, pages: 1, enable: inner.enable) }
                 pt.writePTE(slot.table, slot.index, slot.table[slot.index])
@@ -141,9 +138,15 @@ public struct DebugPagealloc {
 
     // MARK: Helpers
 
-    private static func lastPiece(_ layout: MachineLayout) throws(LayoutError) -> Range<UInt64> {
-        guard let p = layout.ordinaryPieces.last else { throw LayoutError("debug-pagealloc: no ordinary memory") }
-        return layout.va(ofPA: p.start)..<layout.va(ofPA: p.end)
+    /// The outer section's pages: the top of the last ordinary piece, which must hold
+    /// twice as many pages so the churn has pages of its own there.
+    public static func outerPages(in layout: MachineLayout, outerWrites: Int = 8) throws(LayoutError) -> Range<UInt64> {
+        guard let p = layout.ordinaryPieces.last else { throw LayoutError("debug-pagealloc: the layout has no ordinary memory") }
+        let last = layout.va(ofPA: p.start)..<layout.va(ofPA: p.end)
+        guard last.count >= UInt64(outerWrites) * 4096 * 2 else {
+            throw LayoutError("debug-pagealloc: the last bank's ordinary memory (\(last.count / 4096) pages) is too small for \(outerWrites) outer pages and as many to churn")
+        }
+        return (last.upperBound - UInt64(outerWrites) * 4096)..<last.upperBound
     }
 
     /// The PTE table and index mapping `va`, by an uncounted lookup.

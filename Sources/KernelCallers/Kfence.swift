@@ -60,12 +60,12 @@ public enum Kfence {
     }
 
     /// Late init of `pool` on `pt` (BBML2_NOABORT, no force_pte_mapping). `protectGuards`
-    /// runs kfence_init_pool's protections after the split.
+    /// runs kfence_init_pool's protections after the split. The variant decides W1's
+    /// version; the rest of the kernel is `context`'s.
     public static func lateInit(pt: PageTable, pool: Range<UInt64>, variant: Variant, protectGuards: Bool = true,
-                                lazy: Bool = true, flush: TLBFlush = TLBFlush()) throws(KernelError) -> Phases {
+                                context: KernelContext = KernelContext()) throws(KernelError) -> Phases {
         var phases = Phases()
-        var options = WalkerOptions()
-        options.lazy = lazy
+        var options = WalkerOptions(context: context)
         var start = pt.counters
         switch variant {
         case .splitPool:
@@ -73,14 +73,15 @@ public enum Kfence {
             pt.takeSplitLock()
             try makeWalker(.pagewalk, options: options).split(pt, from: pool.lowerBound, to: pool.upperBound)
             phases.split = pt.counters.since(start)
-            options.kfencePool = pool
+            options.context.kfencePool = pool
+            options.context.leafSplit = .v6_18
         case .perGuardPage:
-            options.beforeCE2B3A50AD92 = true
+            options.context.leafSplit = .beforeCE2B3A50AD92
         }
         guard protectGuards else { return phases }
         start = pt.counters
         // kfence_protect → kfence_protect_page → set_memory_valid(addr, 1, 0).
-        let perms = Permissions(pt: pt, walker: makeWalker(.leaf, options: options), flush: flush, lazy: lazy)
+        let perms = Permissions(pt: pt, context: options.context)
         for page in protectedPages(of: pool) {
             try perms.setMemoryValid(page, pages: 1, enable: false)
         }

@@ -12,15 +12,20 @@ public struct Permissions {
     /// The split before the rewrite (W1 in v6.18).
     public let walker: any SplitWalker
     public let flush: TLBFlush
-    /// Lazy-MMU batching around the rewrite (v6.16+).
-    public var lazy: Bool
+    /// The kernel the calls run in: the walker's, the rewrite's lazy MMU and the flush's.
+    public let context: KernelContext
 
-    public init(pt: PageTable, walker: any SplitWalker = makeWalker(.leaf, options: WalkerOptions()),
-                flush: TLBFlush = TLBFlush(), lazy: Bool = true) {
+    /// The entry points on `context`, splitting with the walker `kind`.
+    public init(pt: PageTable, context: KernelContext = KernelContext(), walker kind: WalkerKind = .leaf) {
+        self.init(pt: pt, context: context, walker: makeWalker(kind, options: WalkerOptions(context: context)))
+    }
+
+    /// The entry points with a walker configured by the caller (it must run on `context`).
+    public init(pt: PageTable, context: KernelContext, walker: any SplitWalker) {
         self.pt = pt
         self.walker = walker
-        self.flush = flush
-        self.lazy = lazy
+        self.flush = TLBFlush(context)
+        self.context = context
     }
 
     // MARK: Entry points
@@ -69,7 +74,7 @@ public struct Permissions {
     public func updateRangeProt(_ start: UInt64, size: UInt64, _ change: ProtChange) throws(KernelError) {
         try walker.split(pt, from: start, to: start &+ size)
         var pageattr = PageAttr(change: change)
-        try pt.inLazyMMU(lazy) { () throws(KernelError) in
+        try pt.inLazyMMU(context.lazyMMU) { () throws(KernelError) in
             try pt.walkPageRange(from: start, to: start &+ size, &pageattr)
         }
     }

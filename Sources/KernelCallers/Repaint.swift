@@ -17,11 +17,11 @@ public enum Repaint {
         case yangV5 = "yang-v5"
     }
 
-    /// Repaints `pt`, built from `layout`; `lazy` is the walker's lazy-MMU batching.
+    /// Repaints `pt`, built from `layout`, on `context`'s kernel and machine.
     public static func linearMapSplitToPTEs(pt: PageTable, layout: MachineLayout, variant: Variant,
-                                            lazy: Bool = true, flush: TLBFlush = TLBFlush()) throws(KernelError) {
-        var options = WalkerOptions()
-        options.lazy = lazy
+                                            context: KernelContext = KernelContext()) throws(KernelError) {
+        var options = WalkerOptions(context: context)
+        let flush = TLBFlush(context)
         let alias = layout.kernelAliasVA
         switch variant {
         case .pagewalk:

@@ -1,4 +1,5 @@
 import PageTableModel
+import SplitWalkers
 
 /// flush_tlb_all and flush_tlb_kernel_range (spec §4), on the machine's TLBI features.
 /// Every barrier and TLBI goes through `PageTable`'s instrumented primitives, with the
@@ -17,6 +18,11 @@ public struct TLBFlush: Sendable, Equatable {
     public init(rangeSupport: Bool = false, repeatErratum: Bool = false) {
         self.rangeSupport = rangeSupport
         self.repeatErratum = repeatErratum
+    }
+
+    /// The flush `context`'s machine runs.
+    public init(_ context: KernelContext) {
+        self.init(rangeSupport: context.tlbiRange, repeatErratum: context.repeatTLBI)
     }
 
     /// flush_tlb_all: `dsb ishst`, `tlbi vmalle1is`, `dsb ish`, `isb`.

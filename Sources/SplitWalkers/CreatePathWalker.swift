@@ -18,7 +18,7 @@ public struct CreatePathWalker: SplitWalker {
         let phys = pt.translate(start)?.pa ?? start
         pt.takeSplitLock()
         // prot is ignored in split mode: leaves keep their own attributes.
-        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+        try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in
             try CreateMapping(pt, kind: options.allocation)
                 .map(virt: start, phys: phys, size: end - start, prot: Prot.kernel, flags: options.flags.union(.split))
         }

@@ -3,7 +3,8 @@ import LinearMap
 
 // W1: split_kernel_leaf_mapping (v6.18, Ryan Roberts): make start and end leaf
 // boundaries, one top-down descent per address. The kfence / force_pte_mapping()
-// early exit is commit ce2b3a50ad92; `beforeCE2B3A50AD92` keeps only the BBML2 check.
+// early exit is commit ce2b3a50ad92; `LeafSplitVersion.beforeCE2B3A50AD92` keeps only
+// the BBML2 check.
 
 public struct LeafWalker: SplitWalker {
     public let options: WalkerOptions
@@ -17,15 +18,15 @@ public struct LeafWalker: SplitWalker {
 
     /// split_kernel_leaf_mapping(start, end).
     public func splitKernelLeafMapping(_ pt: PageTable, _ start: UInt64, _ end: UInt64) throws(KernelError) {
-        guard options.bbml2 else { return }
-        if !options.beforeCE2B3A50AD92 {
-            if options.forcePTE || options.kfencePool?.contains(start) == true { return }
+        guard options.context.bbml2 else { return }
+        if options.context.leafSplit == .v6_18 {
+            if options.context.forcePTEMapping || options.context.kfencePool?.contains(start) == true { return }
         }
         let page = pt.geometry.pageSize
         guard isAligned(start, page) && isAligned(end, page) else { throw .einval }
 
         pt.takeSplitLock()
-        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+        try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in
             if end &- start == page {
                 // Splitting at the less aligned end makes the other one a boundary too.
                 try splitAt(pt, start.trailingZeroBitCount < end.trailingZeroBitCount ? start : end)

@@ -20,7 +20,7 @@ public struct PageWalkWalker: SplitWalker {
     public func rangeSplitToPTEs(_ pt: PageTable, _ start: UInt64, _ end: UInt64,
                                  gfp: AllocationKind) throws(KernelError) {
         var callbacks = SplitToPTEs(gfp: gfp, fill: options.tableFill)
-        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+        try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in
             try pt.walkPageRange(from: start, to: end, &callbacks)
         }
     }

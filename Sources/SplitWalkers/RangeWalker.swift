@@ -19,7 +19,7 @@ public struct RangeWalker: SplitWalker {
     public func splitKernelPgtableMapping(_ pt: PageTable, _ start: UInt64, _ end: UInt64) throws(KernelError) {
         let walk = RangeSplit(pt: pt, flags: options.flags)
         pt.takeSplitLock()
-        try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
+        try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in
             pt.beginWalk()
             try walk.entries(.pgd, pt.root, start, end)
         }

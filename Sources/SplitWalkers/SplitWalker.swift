@@ -13,18 +13,9 @@ public enum WalkerKind: String, Sendable, CaseIterable {
     case pagewalk
 }
 
-/// What a walker is told about the kernel it runs in and how it is invoked.
+/// How a caller invokes a walker: the kernel it runs in, and the call's own choices.
 public struct WalkerOptions: Sendable, Equatable {
-    /// Lazy-MMU batching around the walk.
-    public var lazy = true
-    /// CPU feature BBML2_NOABORT (splitting live mappings is allowed).
-    public var bbml2 = true
-    /// force_pte_mapping() (debug_pagealloc, or no BBML2 with rodata_full/kfence).
-    public var forcePTE = false
-    /// The early-init kfence pool, as linear-map VAs [start, end), if any.
-    public var kfencePool: Range<UInt64>?
-    /// W1: behave as before commit ce2b3a50ad92 (only the BBML2 early exit).
-    public var beforeCE2B3A50AD92 = false
+    public var context: KernelContext
     /// W2: NO_BLOCK / NO_CONT; W2 allocates GFP_ATOMIC when either is set.
     public var flags: MapFlags = []
     /// GFP for W3 and W4 (W1 always GFP_KERNEL; W2 decides from its flags).
@@ -33,7 +24,7 @@ public struct WalkerOptions: Sendable, Equatable {
     /// the caller will not read them next either (a repaint). Host speed only.
     public var tableFill: TableFill = .cached
 
-    public init() {}
+    public init(context: KernelContext = KernelContext()) { self.context = context }
 }
 
 public protocol SplitWalker {

@@ -15,6 +15,7 @@ struct Bench: ParsableCommand {
               bench --scenario boot --memory 256G --layout single --mode pte --csv boot.csv
               bench sweep --scenario perm --walker leaf,range --lazy on,off --csv perm.csv
             """,
+        version: "SplitBench 0.3.0 (CSV schema \(CSVSchema.version))",
         subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, Schema.self],
         defaultSubcommand: Run.self)
 
@@ -45,7 +46,7 @@ struct Run: ParsableCommand {
             if simulation.given.isEmpty {
                 try Suite.runDefault(output: output)
             } else {
-                _ = try output.execute([try simulation.config()])
+                _ = try output.execute([try simulation.spec()])
             }
         }
     }

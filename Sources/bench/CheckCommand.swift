@@ -30,10 +30,10 @@ struct CheckCommand: ParsableCommand {
             options.timeTolerance = timeTolerance
             options.minimumTimedNs = UInt64(max(minTimeMs, 0)) * 1_000_000
             if let tolerances { options.tolerances = try Check.tolerances(path: tolerances) }
-            let changes = try Check.run(baseline: baseline, options: options, progress: Progress(total: 1, quiet: quiet))
-            print(Check.render(changes))
-            let regressions = changes.filter(\.regression).count
-            if regressions > 0 { throw RunError("check: \(regressions) regression(s) against \(baseline)") }
+            let report = try Check.run(baseline: baseline, options: options, quiet: quiet)
+            print(Check.render(report.changes))
+            print(report.summary)
+            if report.regressions > 0 { throw RunError("check: \(report.regressions) regression(s) against \(baseline)") }
         }
     }
 }

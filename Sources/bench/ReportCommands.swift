@@ -21,7 +21,7 @@ struct PTDump: ParsableCommand {
 
     func run() throws {
         try Bench.reportingErrors {
-            let (pt, layout) = try ScenarioRunner.finalMap(try simulation.config())
+            let (pt, layout) = try ScenarioRunner.finalMap(try simulation.spec())
             print(ptdump(pt, layout: layout), terminator: "")
         }
     }
@@ -52,7 +52,7 @@ struct Plot: ParsableCommand {
             let plots: [(file: String, keep: ([String: String]) -> Bool, draw: Draw)] = [
                 ("barriers-repaint.svg", { $0["scenario"] == "repaint" }, NamedPlots.barriersPerWalker),
                 ("barriers-perm.svg", { $0["scenario"] == "perm" }, NamedPlots.barriersPerWalker),
-                ("pt-bytes.svg", { $0["scenario"] == "boot" && $0["variant"] == "batched" }, NamedPlots.tableBytesVsMemory),
+                ("pt-bytes.svg", { $0["scenario"] == "boot" && $0["create_barriers"] == "batched" }, NamedPlots.tableBytesVsMemory),
                 ("mpki.svg", { $0["scenario"] == "mosaic" }, NamedPlots.mpkiVsSplitFraction),
             ]
             for (file, keep, draw) in plots {
@@ -77,7 +77,14 @@ struct Schema: ParsableCommand {
     func run() {
         print("| column | unit | meaning |\n|---|---|---|")
         for c in CSVSchema.columns { print("| `\(c.name)` | \(c.unit) | \(c.meaning) |") }
-        print("\nParameters (the same words `run` and `sweep` take):\n\n| option | accepted |\n|---|---|")
-        for o in RunConfig.optionForms { print("| `--\(o.name)` | \(o.form.replacingOccurrences(of: "|", with: " \\| ")) |") }
+        print("\nParameters (the same words `run` and `sweep` take; CSV column = the option's):\n")
+        print("| option | accepted | default | scenarios |\n|---|---|---|---|")
+        for p in Parameter.all {
+            let scenarios = Scenario.allCases.filter(p.scenarios.contains)
+            let defaults = Set(scenarios.compactMap { p.defaultText(for: $0) }).sorted().joined(separator: " / ")
+            print("| `--\(p.name)` | \(escaped(p.form)) | \(defaults.isEmpty ? "none" : escaped(defaults)) | \(scenarios.map(\.rawValue).joined(separator: ", ")) |")
+        }
     }
 }
+
+private func escaped(_ text: String) -> String { text.replacingOccurrences(of: "|", with: " \\| ") }

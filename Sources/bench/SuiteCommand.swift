@@ -12,21 +12,20 @@ struct Suite: ParsableCommand {
 
     func run() throws {
         try Bench.reportingErrors {
-            var probe = RunConfig()
-            try probe.apply(option: "memory", value: memory)
-            try Self.runDefault(output: output, memory: probe.memory)
+            _ = try RunSpec.parse([("memory", memory)])
+            try Self.runDefault(output: output, memory: memory)
         }
     }
 
     /// The default suite writes Results/latest.csv unless --csv says otherwise.
-    static func runDefault(output: OutputOptions, memory: UInt64 = 256 << 30) throws(RunError) {
+    static func runDefault(output: OutputOptions, memory: String = "256G") throws(RunError) {
         var output = output
         if output.csv == nil {
             try? FileManager.default.createDirectory(atPath: "Results", withIntermediateDirectories: true)
             output.csv = "Results/latest.csv"
         }
         let start = Date()
-        let results = try output.execute(BenchHarness.Suite.configs(memory: memory))
+        let results = try output.execute(BenchHarness.Suite.specs(memory: memory))
         if output.format == "table" { print("\n" + BenchHarness.Suite.headlines(results).joined(separator: "\n")) }
         FileHandle.standardError.write(Data(String(format: "bench: %d runs in %.1f s; CSV in %@\n",
                                                    results.count, Date().timeIntervalSince(start), output.csv!).utf8))
@@ -53,7 +52,7 @@ struct Sweep: ParsableCommand {
     func run() throws {
         try Bench.reportingErrors {
             let axes = simulation.given.map { (option: $0.0, values: $0.1.split(separator: ",").map(String.init)) }
-            let all = try BenchHarness.Sweep.product(base: RunConfig(), axes: axes)
+            let all = try BenchHarness.Sweep.product(axes)
             let (k, n) = try shard.map { s throws(RunError) in try BenchHarness.Sweep.parseShard(s) } ?? (1, 1)
             _ = try output.execute(Array(BenchHarness.Sweep.shard(all, k: k, n: n)), csvHeader: k == 1)
         }

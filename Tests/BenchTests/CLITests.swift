@@ -83,9 +83,7 @@ func countedColumns(_ csv: String) -> [[String]] {
         #expect(String(lines[0]) == CSVSchema.header)
         #expect(lines[1].split(separator: ",", omittingEmptySubsequences: false).count == CSVSchema.columns.count)
         // The figures are the simulation's: the same run in process counts the same.
-        var c = RunConfig()
-        for (o, v) in [("scenario", "boot"), ("memory", "4G"), ("mode", "pte")] { try c.apply(option: o, value: v) }
-        let inProcess = try ScenarioRunner.run(c)
+        let inProcess = try ScenarioRunner.run(spec([("scenario", "boot"), ("memory", "4G"), ("mode", "pte")]))
         #expect(countedColumns(String(lines[0]) + "\n" + lines[1]) == countedColumns(CSVSchema.header + "\n" + CSVSchema.row(inProcess)))
     }
 

@@ -3,22 +3,20 @@ import Testing
 
 @Suite struct CheckTests {
     private func fields(_ r: RunResult) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name),
-            CSVSchema.row(r).split(separator: ",", omittingEmptySubsequences: false).map(String.init)))
+        Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name), CSVSchema.fields(r)))
     }
 
-    /// The rebuilt configuration describes itself with the same columns: it runs the same.
-    @Test func everySuiteRowRebuildsItsConfiguration() throws {
-        for config in Suite.configs(memory: 1 << 30) {
-            let row = fields(RunResult(config: config, layoutName: config.layout, memoryBytes: config.memory))
-            let rebuilt = try Check.config(row: row, line: 2)
-            #expect(fields(RunResult(config: rebuilt, layoutName: rebuilt.layout, memoryBytes: rebuilt.memory)) == row,
-                    "\(SummaryTable.label(config))")
+    /// The rebuilt run describes itself with the same columns: it runs the same.
+    @Test func everySuiteRowRebuildsItsRun() throws {
+        for s in Suite.specs(memory: "1G") {
+            let row = fields(RunResult(spec: s, layoutName: "single", memoryBytes: 1 << 30))
+            let rebuilt = try Check.spec(row: row, line: 2)
+            #expect(fields(RunResult(spec: rebuilt, layoutName: "single", memoryBytes: 1 << 30)) == row, "\(SummaryTable.label(s))")
         }
     }
 
     private var base: [String: String] {
-        var r = RunResult(config: RunConfig(), layoutName: "single", memoryBytes: 1 << 30)
+        var r = RunResult(spec: try! spec([]), layoutName: "single", memoryBytes: 1 << 30)
         r.counters.dsbIshst = 1000
         r.wallNs = 100_000_000
         r.calibrationNs = 50_000_000
@@ -51,19 +49,23 @@ import Testing
     }
 
     @Test func checkAgainstAFreshBaselinePassesAndATamperedOneFails() throws {
-        var config = RunConfig()
-        for (o, v) in [("scenario", "perm"), ("memory", "1G"), ("requests", "40")] { try config.apply(option: o, value: v) }
-        let row = CSVSchema.row(try ScenarioRunner.run(config))
+        let row = CSVSchema.fields(try ScenarioRunner.run(spec([("scenario", "perm"), ("memory", "1G"), ("requests", "40")])))
         let path = BenchProcess.temporaryPath("baseline.csv")
-        try (CSVSchema.header + "\n" + row + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(try Check.run(baseline: path, options: .init(), progress: nil).filter(\.regression).isEmpty)
+        func write(_ fields: [String]) throws {
+            try (CSVSchema.header + "\n" + fields.joined(separator: ",") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try write(row)
+        let clean = try Check.run(baseline: path, options: .init())
+        #expect(clean.regressions == 0 && clean.runs == 1)
+        #expect(clean.summary.hasPrefix("compared 1 run(s), \(CSVSchema.columns.count - 5) metric(s)"))
         let dsb = CSVSchema.columns.firstIndex { $0.name == "dsb_ishst" }!
-        var tampered = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var tampered = row
         tampered[dsb] = String(Int(tampered[dsb])! + 1)
-        try (CSVSchema.header + "\n" + tampered.joined(separator: ",") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        let changes = try Check.run(baseline: path, options: .init(), progress: nil)
-        #expect(changes.contains { $0.metric == "dsb_ishst" && $0.regression })
+        try write(tampered)
+        let report = try Check.run(baseline: path, options: .init())
+        #expect(report.changes.contains { $0.metric == "dsb_ishst" && $0.regression })
         let r = try BenchProcess.run(["check", "--baseline", path, "--quiet"])
         #expect(r.status == 1 && r.stdout.contains("REGRESSION") && r.stderr.hasPrefix("bench: check:"))
+        #expect(r.stdout.split(separator: "\n").last?.hasSuffix("1 moved, 1 regressed") == true)
     }
 }

@@ -1,33 +1,29 @@
 import BenchHarness
 import Testing
 
-@Suite struct HarnessTests {
-    private func config(_ pairs: [(String, String)]) throws -> RunConfig {
-        var c = RunConfig()
-        for (o, v) in pairs { try c.apply(option: o, value: v) }
-        return c
-    }
+func spec(_ pairs: [(String, String)]) throws -> RunSpec { try RunSpec.parse(pairs) }
 
+@Suite struct HarnessTests {
     @Test func sweepProductOrderAndShardSlices() throws {
-        let all = try Sweep.product(base: config([("scenario", "perm")]), axes: [("walker", ["leaf", "range"]), ("lazy", ["on", "off"])])
-        #expect(all.map { "\($0.effectiveWalker)-\($0.lazy)" } == ["leaf-true", "leaf-false", "range-true", "range-false"])
+        let all = try Sweep.product([("scenario", ["perm"]), ("walker", ["leaf", "range"]), ("lazy", ["on", "off"])])
+        #expect(all.map { "\($0.walkerLabel)-\($0.values["lazy"]!)" } == ["leaf-on", "leaf-off", "range-on", "range-off"])
         let slices = (1...3).flatMap { Array(Sweep.shard(all, k: $0, n: 3)) }
-        #expect(slices == all)
+        #expect(slices.map(\.values.texts) == all.map(\.values.texts))
         #expect(Sweep.shard(all, k: 1, n: 8).isEmpty)
     }
 
     @Test func repaintReportsItsWalkAndPTEResult() throws {
-        let r = try ScenarioRunner.run(config([("scenario", "repaint"), ("memory", "2G")]))
+        let r = try ScenarioRunner.run(spec([("scenario", "repaint"), ("memory", "2G")]))
         // Everything but the kernel alias's whole 2 MiB blocks ends up as plain PTEs.
         #expect(r.histogram.pud == 0 && r.histogram.pmdCont == 0 && r.histogram.pteCont == 0)
         #expect(r.counters.tlbiAll == 1 && r.errors == 0)
-        #expect(r.config.effectiveWalker == "pagewalk")
+        #expect(r.spec.walkerLabel == "pagewalk")
     }
 
     @Test func failAfterReportsTheErrorAndKeepsTheMapSound() throws {
-        var c = try config([("scenario", "repaint"), ("memory", "2G"), ("fail-after", "10")])
-        c.verify = true
-        let r = try ScenarioRunner.run(c)
+        var s = try spec([("scenario", "repaint"), ("memory", "2G"), ("fail-after", "10")])
+        s.verify = true
+        let r = try ScenarioRunner.run(s)
         #expect(r.errors == 1 && r.pagesAllocated == 10)
     }
 
@@ -35,13 +31,14 @@ import Testing
         #expect(RequestPagesSpec(text: "4")?.high == 4)
         #expect(RequestPagesSpec(text: "2-8")?.low == 2)
         #expect(RequestPagesSpec(text: "pow2:9")?.high == 512)
-        for bad in ["0", "8-2", "pow2:x", "a"] { #expect(RequestPagesSpec(text: bad) == nil) }
+        #expect(RequestPagesSpec(text: "5-5")?.text == "5")
+        for bad in ["0", "8-2", "pow2:x", "a", "1-", "-3", "1-2-3", "99999999999999999999"] { #expect(RequestPagesSpec(text: bad) == nil) }
     }
 
     @Test func defaultSuiteCoversEveryWalkerLazyOnAndOff() {
-        let configs = Suite.configs()
-        let perm = configs.filter { $0.scenario == .perm }
-        #expect(Set(perm.map { "\($0.effectiveWalker)/\($0.lazy)" }).count == 8)
-        #expect(configs.allSatisfy { $0.memory == 256 << 30 })
+        let specs = Suite.specs()
+        let perm = specs.filter { $0.kind == .perm }
+        #expect(Set(perm.map { "\($0.walkerLabel)/\($0.values["lazy"]!)" }).count == 8)
+        #expect(specs.allSatisfy { $0.values["memory"] == String(256 << 30) })
     }
 }

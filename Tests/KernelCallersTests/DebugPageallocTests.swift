@@ -93,7 +93,7 @@ func churnCountsFollowFromTheEvents(policy: NestingPolicy) throws {
 @Test func sleepingLockInAtomicContextBeforeCE2B3A50AD92() throws {
     for old in [true, false] {
         let pt = try buildMap(smallLayout, mode: .pte)
-        let churn = try DebugPagealloc(pt: pt, layout: smallLayout, beforeCE2B3A50AD92: old)
+        let churn = try DebugPagealloc(pt: pt, layout: smallLayout, context: context { $0.leafSplit = old ? .beforeCE2B3A50AD92 : .v6_18 })
         let events = churn.churn(count: 200, softirq: 0.25, nested: 0.25, seed: 7)
         try churn.run(events)
         let softirq = events.filter { $0.placement == .softirq }.count

@@ -31,10 +31,10 @@ private func hex(_ va: UInt64) -> String { "0x" + String(va, radix: 16) }
     #expect(trace.records.count == 8)
     #expect(trace.records[1] == .init(op: .split, start: c, size: 64 * KiB, context: .task, line: 4))
     let replayed = try buildMap(layout)
-    try trace.replay(Permissions(pt: replayed, walker: walker(.leaf)), file: path)
+    try trace.replay(Permissions(pt: replayed, walker: .leaf), file: path)
 
     let direct = try buildMap(layout)
-    let perms = Permissions(pt: direct, walker: walker(.leaf))
+    let perms = Permissions(pt: direct, walker: .leaf)
     try perms.setMemoryRO(a, pages: 1)
     try perms.walker.split(direct, from: c, to: c + 64 * KiB)
     try perms.setMemoryRW(a, pages: 1)
@@ -50,7 +50,7 @@ private func hex(_ va: UInt64) -> String { "0x" + String(va, radix: 16) }
     // The softirq records really ran outside lazy mode: more pairs than all in task context.
     let allTask = try buildMap(layout)
     try OpTrace.parse(text: text.replacingOccurrences(of: "softirq", with: "task"))
-        .replay(Permissions(pt: allTask, walker: walker(.leaf)))
+        .replay(Permissions(pt: allTask, walker: .leaf))
     #expect(allTask.counters.isb < replayed.counters.isb)
 }
 
@@ -83,7 +83,7 @@ func badLinesGiveOneLineErrors(text: String, line: Int, column: Int, fragment: S
     pt.allocator.failure = .after(0)
     let trace = try OpTrace.parse(text: "op,start,size,context\nsplit,\(hex(pageOffset + 2 * GiB + 0x1000)),4096,task\n")
     #expect(throws: OpTraceError(file: "x.csv", line: 2, column: nil, message: "split failed: ENOMEM")) {
-        try trace.replay(Permissions(pt: pt, walker: walker(.leaf)), file: "x.csv")
+        try trace.replay(Permissions(pt: pt, walker: .leaf), file: "x.csv")
     }
 }
 

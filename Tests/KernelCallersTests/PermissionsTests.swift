@@ -31,7 +31,7 @@ private let roCases: [ROCase] = [
     let layout = try singleLayout()
     let reference = try buildMap(layout)
     let pt = try buildMap(layout)
-    let perms = Permissions(pt: pt, walker: walker(.leaf))
+    let perms = Permissions(pt: pt, walker: .leaf)
     var changed: [Range<UInt64>] = []
     for c in roCases {
         let before = pt.counters, tables = pt.allocator.pagesAllocated
@@ -60,7 +60,7 @@ private let roCases: [ROCase] = [
     // dsb ishst; the unbatched rewrite emits once more.
     let layout = try singleLayout()
     let pt = try buildMap(layout)
-    let perms = Permissions(pt: pt, walker: walker(.leaf) { $0.lazy = false }, lazy: false)
+    let perms = Permissions(pt: pt, context: context { $0.lazyMMU = false })
     try perms.setMemoryRO(pageOffset + 2 * GiB + 0x123_4000, pages: 1)
     let splitPairs = (512 + 1) + 16 + (512 + 1) + 16  // spec §7: 1058
     #expect(Barriers(pt.counters) == pairs(splitPairs) + explicit(2) + pairs(1) + flushBarriers(pages: 1))
@@ -68,7 +68,7 @@ private let roCases: [ROCase] = [
 
 @Test func rangeSupportFlushesWithRangeOps() throws {
     let pt = try buildMap(try singleLayout())
-    let perms = Permissions(pt: pt, walker: walker(.leaf), flush: TLBFlush(rangeSupport: true))
+    let perms = Permissions(pt: pt, context: context { $0.tlbiRange = true })
     try perms.setMemoryRO(pageOffset + 3 * GiB + 64 * MiB, pages: 512)
     // 512 pages = 8 · 2^(5·1+1): one range op at scale 1.
     #expect(pt.counters.tlbiRange == 1 && pt.counters.tlbiPage == 0 && pt.counters.tlbiAll == 0)
@@ -78,7 +78,7 @@ private let roCases: [ROCase] = [
     let layout = try singleLayout()
     let reference = try buildMap(layout, mode: .pte)
     let pt = try buildMap(layout, mode: .pte)
-    let perms = Permissions(pt: pt, walker: walker(.leaf) { $0.forcePTE = true })
+    let perms = Permissions(pt: pt, context: context { $0.forcePTEMapping = true })
     let page = pageOffset + 1 * GiB + 0x5000
     func step(_ body: () throws -> Void) rethrows -> Barriers {
         let before = pt.counters
@@ -102,7 +102,7 @@ private let roCases: [ROCase] = [
 @Test func partialBlockWithoutSplitIsEINVAL() throws {
     // Without BBML2 W1 returns at once, so the rewrite meets a block it covers partly.
     let pt = try buildMap(try singleLayout())
-    let perms = Permissions(pt: pt, walker: walker(.leaf) { $0.bbml2 = false })
+    let perms = Permissions(pt: pt, context: context { $0.bbml2 = false })
     #expect(throws: KernelError.einval) { try perms.setMemoryRO(pageOffset + 2 * GiB, pages: 1) }
     // __change_memory_common flushes even so.
     #expect(pt.counters.tlbiPage == 1)
@@ -114,7 +114,7 @@ private let roCases: [ROCase] = [
     let pt = try buildMap(layout)
     // split_pud gets its table, split_pmd does not.
     pt.allocator.failure = .after(pt.allocator.pagesAllocated + 1)
-    let perms = Permissions(pt: pt, walker: walker(.leaf))
+    let perms = Permissions(pt: pt, walker: .leaf)
     let start = pageOffset + 2 * GiB + 0x123_4000
     #expect(throws: KernelError.enomem) { try perms.setMemoryRO(start, pages: 1) }
     #expect(pt.allocator.failedAllocations == 1)
@@ -134,7 +134,7 @@ func seededRequestsWithEveryWalker(kind: WalkerKind) throws {
     var runs: [Counters] = []
     for _ in 0..<2 {
         let pt = try buildMap(layout)
-        let perms = Permissions(pt: pt, walker: walker(kind))
+        let perms = Permissions(pt: pt, walker: kind)
         for r in requests { try perms.setMemoryRO(r.start, pages: r.pages) }
         #expect(pt.verify(linearOffset: layout.linearOffset).isEmpty)
         let ranges = requests.map { $0.start..<$0.end }

@@ -35,7 +35,7 @@ func pagewalkRepaintOfABlockMap(lazy: Bool) throws {
     let layout = try singleLayout()
     let reference = try buildMap(layout)
     let pt = try buildMap(layout)
-    try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, lazy: lazy)
+    try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, context: context { $0.lazyMMU = lazy })
 
     let splits = Single4G.splitPMDs + Single4G.splitPUDs
     // The whole linear map is 2^20 pages ≥ MAX_DVM_OPS: flush_tlb_all.

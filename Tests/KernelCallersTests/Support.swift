@@ -17,10 +17,10 @@ func buildMap(_ layout: MachineLayout, mode: MappingMode = .block, nesting: Nest
 let pageOffset = LinearMapRange.start
 let KiB: UInt64 = 1 << 10, MiB: UInt64 = 1 << 20, GiB: UInt64 = 1 << 30
 
-func walker(_ kind: WalkerKind, _ configure: (inout WalkerOptions) -> Void = { _ in }) -> any SplitWalker {
-    var options = WalkerOptions()
-    configure(&options)
-    return makeWalker(kind, options: options)
+func context(_ configure: (inout KernelContext) -> Void) -> KernelContext {
+    var context = KernelContext()
+    configure(&context)
+    return context
 }
 
 /// Barrier figures of a phase, for compact expectations.

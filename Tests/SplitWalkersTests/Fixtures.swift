@@ -78,7 +78,7 @@ func reachableTables(_ pt: PageTable) -> Int {
 
 func options(lazy: Bool = true, flags: MapFlags = [], allocation: AllocationKind = .kernel) -> WalkerOptions {
     var o = WalkerOptions()
-    o.lazy = lazy
+    o.context.lazyMMU = lazy
     o.flags = flags
     o.allocation = allocation
     return o

@@ -69,13 +69,13 @@ private func earlyExitCase(_ reason: String, beforeCE2B3A50AD92: Bool) throws ->
     let f = try Fixture(earlyKfence: true)
     let pool = try #require(f.layout.kfencePool)
     var o = options()
-    o.beforeCE2B3A50AD92 = beforeCE2B3A50AD92
-    o.kfencePool = f.layout.va(ofPA: pool.start)..<f.layout.va(ofPA: pool.end)
+    o.context.leafSplit = beforeCE2B3A50AD92 ? .beforeCE2B3A50AD92 : .v6_18
+    o.context.kfencePool = f.layout.va(ofPA: pool.start)..<f.layout.va(ofPA: pool.end)
     var start = f.va(2 * G.gib + G.page)
     switch reason {
-    case "forcePTE": o.forcePTE = true
-    case "kfence": start = o.kfencePool!.lowerBound + G.page
-    default: o.bbml2 = false
+    case "forcePTE": o.context.forcePTEMapping = true
+    case "kfence": start = o.context.kfencePool!.lowerBound + G.page
+    default: o.context.bbml2 = false
     }
     return (f, o, start)
 }
@@ -109,13 +109,13 @@ func leafBeforeCE2B3A50AD92(_ reason: String) throws {
 @Test func leafBeforeCE2B3A50AD92SleepsInAtomic() throws {
     let f = try Fixture()
     var o = options()
-    o.beforeCE2B3A50AD92 = true
-    o.forcePTE = true
+    o.context.leafSplit = .beforeCE2B3A50AD92
+    o.context.forcePTEMapping = true
     let start = f.va(2 * G.gib + G.page)
     let before = f.counters()
     try f.pt.inSoftirq { try LeafWalker(options: o).split(f.pt, from: start, to: start + G.page) }
     #expect(f.counters().since(before).sleepingLockInAtomic == 1)
-    o.beforeCE2B3A50AD92 = false
+    o.context.leafSplit = .v6_18
     try f.pt.inSoftirq { try LeafWalker(options: o).split(f.pt, from: start, to: start + G.page) }
     #expect(f.counters().since(before).sleepingLockInAtomic == 1)
 }

@@ -62,7 +62,7 @@ case "repaint":
     try LinearMapBuilder(layout: layout, mode: .block).build(into: pt)
     let snapshot = MapSnapshot(pt)
     let before = pt.allocator.tableBytes, hwm0 = ResidentSet.peak
-    let (_, cold) = try timed { try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, lazy: lazy) }
+    let (_, cold) = try timed { try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, context: lazyContext(lazy)) }
     let bytes = pt.allocator.tableBytes - before
     let hwm = ResidentSet.peak
     print("repaint \(memory)G lazy=\(lazy): \(fmt(Double(bytes) / mib, 1)) MiB of tables; peak RSS \(fmt(Double(hwm) / mib, 1)) MiB (before repaint \(fmt(Double(hwm0) / mib, 1)))")
@@ -79,7 +79,7 @@ case "repaint":
         for _ in 0..<option("repeats", 3) {
             snapshot.restore(pt)
             let f0 = ResidentSet.minorFaults
-            let t = try timed { try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, lazy: lazy) }.1
+            let t = try timed { try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .pagewalk, context: lazyContext(lazy)) }.1
             if t < warm { (warm, faults) = (t, ResidentSet.minorFaults - f0) }
         }
         let memsetWarm = Memset.warm(bytes: bytes), floor = StreamedFill.warm(bytes: bytes)
@@ -96,9 +96,7 @@ case "storm":
     let layout = try MachineLayout.builtin("single", memory: 256 << 30)
     let pt = try PageTable()
     try LinearMapBuilder(layout: layout, mode: .block).build(into: pt)
-    var options = WalkerOptions()
-    options.lazy = lazy
-    let perms = Permissions(pt: pt, walker: makeWalker(kind, options: options), lazy: lazy)
+    let perms = Permissions(pt: pt, context: lazyContext(lazy), walker: kind)
     let requests = Array(try PermRequests(layout: layout, count: 10_000, size: .powerOfTwo(maxLog2: 9), seed: 42))
     // First run: every split table is a first touch. Then warm runs: the map restored and
     // its tables freed back into the arena, so the same splits reuse resident pages.

@@ -1,0 +1,210 @@
+import KernelCallers
+import LinearMap
+import PageTableModel
+import SplitWalkers
+
+/// What one run simulates.
+public enum Scenario: String, Sendable, CaseIterable {
+    /// map_mem: build the linear map.
+    case boot
+    /// A storm of set_memory_ro / set_memory_rw requests (update_range_prot).
+    case perm
+    /// linear_map_split_to_ptes of a block-mapped linear map.
+    case repaint
+    /// Late-init kfence pool split vs the older per-guard-page protection.
+    case kfence
+    /// debug_pagealloc page churn, nested lazy sections and softirq context.
+    case debugPagealloc = "debug-pagealloc"
+    /// Replay of an op trace (`--ops FILE`).
+    case replay
+    /// An access trace through the simulated TLB over the booted map.
+    case tlb
+    /// Split a fraction of a block map to PTEs, then the access trace.
+    case mosaic
+}
+
+/// One simulation parameter: its option, CSV column, accepted form, default, and the runs
+/// it applies to. The table below drives parsing, `--help`, `bench schema`, the CSV's
+/// parameter columns and `bench check`'s re-runs, so they cannot disagree.
+public struct Parameter: Sendable {
+    /// The option, without `--`.
+    public let name: String
+    public let column: String
+    /// The accepted form, as errors and help show it.
+    public let form: String
+    public let help: String
+    /// The scenarios that use it.
+    public let scenarios: Set<Scenario>
+    /// Why a run with these values does not use it, or nil when it does.
+    let excluded: @Sendable (ParameterValues) -> String?
+    /// The value a scenario runs with when the option is not given (nil: none).
+    let fallback: @Sendable (Scenario) -> String?
+    /// The canonical text of a valid value: it re-parses to itself. nil when not valid.
+    let canonical: @Sendable (String) -> String?
+
+    init(name: String, column: String, form: String, help: String, scenarios: Set<Scenario>,
+         excluded: @escaping @Sendable (ParameterValues) -> String? = { _ in nil },
+         fallback: @escaping @Sendable (Scenario) -> String?, canonical: @escaping @Sendable (String) -> String?) {
+        (self.name, self.column, self.form, self.help, self.scenarios) = (name, column, form, help, scenarios)
+        (self.excluded, self.fallback, self.canonical) = (excluded, fallback, canonical)
+    }
+
+    public func defaultText(for scenario: Scenario) -> String? { fallback(scenario) }
+}
+
+/// The option texts of one run, canonical, with defaults filled in where they apply.
+public struct ParameterValues: Sendable {
+    public let scenario: Scenario
+    /// Given and defaulted values of every parameter the run uses, by option name.
+    public private(set) var texts: [String: String]
+
+    init(scenario: Scenario, texts: [String: String]) {
+        self.scenario = scenario
+        self.texts = texts
+    }
+
+    public subscript(_ name: String) -> String? { texts[name] }
+}
+
+extension Parameter {
+    /// Every parameter, in the order they are resolved: an exclusion rule may look only
+    /// at parameters above it.
+    public static let all: [Parameter] = [
+        Parameter(name: "scenario", column: "scenario", form: words(Scenario.allCases),
+                  help: "What to simulate.", scenarios: everywhere, fallback: { _ in "boot" }, canonical: word(Scenario.allCases)),
+        Parameter(name: "layout", column: "layout", form: MachineLayout.builtinNames.joined(separator: "|") + "|FILE.json",
+                  help: "Memory banks: a built-in layout or a JSON file.", scenarios: everywhere,
+                  fallback: { _ in "single" }, canonical: { MachineLayout.builtinNames.contains($0) || $0.hasSuffix(".json") ? $0 : nil }),
+        Parameter(name: "memory", column: "memory_bytes", form: "a size such as 64M, 256G or 4T (a multiple of 4K)",
+                  help: "Simulated RAM (single, numa2, numa4).", scenarios: everywhere,
+                  excluded: { v in sizedLayouts.contains(v["layout"] ?? "") ? nil : "the \(v["layout"] ?? "") layout fixes its own size" },
+                  fallback: { _ in "256G" }, canonical: { ByteSize.parse($0).flatMap { $0 > 0 && $0 % 4096 == 0 ? String($0) : nil } }),
+        Parameter(name: "kfence", column: "kfence_pool", form: "late|early",
+                  help: "kfence pool: late, or early (carved out of the linear map at boot).",
+                  scenarios: everywhere.subtracting([.kfence]),
+                  excluded: { v in MachineLayout.builtinNames.contains(v["layout"] ?? "") ? nil : "a JSON layout names its own \"kfence\" pool" },
+                  fallback: { _ in "late" }, canonical: word(["late", "early"])),
+        Parameter(name: "mode", column: "mode", form: words(MappingMode.allCases),
+                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping).", scenarios: [.boot, .perm, .replay, .tlb, .mosaic],
+                  fallback: { _ in "block" }, canonical: word(MappingMode.allCases)),
+        Parameter(name: "walker", column: "walker", form: words(WalkerKind.allCases),
+                  help: "Split walker.", scenarios: [.perm, .replay, .mosaic],
+                  fallback: { _ in WalkerKind.leaf.rawValue }, canonical: word(WalkerKind.allCases)),
+        Parameter(name: "variant", column: "variant",
+                  form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92",
+                  help: "Kernel code: the repaint, the kfence late init, or W1 before/after ce2b3a50ad92.",
+                  scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic],
+                  excluded: { v in v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions" },
+                  fallback: { variants(of: $0).first }, canonical: { $0 }),
+        Parameter(name: "lazy", column: "lazy", form: "on|off",
+                  help: "Lazy-MMU batching in the walkers and pageattr (arm64 v6.16+).",
+                  scenarios: [.perm, .repaint, .kfence, .debugPagealloc, .replay, .mosaic], fallback: { _ in "on" }, canonical: onOff),
+        Parameter(name: "nesting", column: "nesting", form: words(NestingPolicy.allCases),
+                  help: "Nested lazy-MMU sections: tolerant, never-nest or counted.", scenarios: [.debugPagealloc],
+                  excluded: { v in v["lazy"] == "off" ? "with --lazy off there are no lazy sections to nest" : nil },
+                  fallback: { _ in NestingPolicy.tolerant.rawValue }, canonical: word(NestingPolicy.allCases)),
+        Parameter(name: "create-barriers", column: "create_barriers", form: words(CreateBarrierPolicy.allCases),
+                  help: "map_mem barriers: batched (v6.10+) or per-entry.", scenarios: [.boot],
+                  fallback: { _ in CreateBarrierPolicy.batched.rawValue }, canonical: word(CreateBarrierPolicy.allCases)),
+        Parameter(name: "tlbi-range", column: "tlbi_range_support", form: "on|off",
+                  help: "FEAT_TLBIRANGE.", scenarios: flushing, fallback: { _ in "0" }, canonical: zeroOne),
+        Parameter(name: "repeat-tlbi", column: "repeat_tlbi", form: "on|off",
+                  help: "The REPEAT_TLBI erratum workaround.", scenarios: flushing, fallback: { _ in "0" }, canonical: zeroOne),
+        Parameter(name: "requests", column: "requests", form: "a whole number ≥ 0",
+                  help: "perm requests / debug-pagealloc page events.", scenarios: [.perm, .debugPagealloc],
+                  fallback: { _ in "10000" }, canonical: whole(min: 0)),
+        Parameter(name: "request-pages", column: "request_pages", form: "N, A-B or pow2:K (K ≤ 18)",
+                  help: "perm request size in pages.", scenarios: [.perm],
+                  fallback: { _ in "1-16" }, canonical: { RequestPagesSpec(text: $0)?.text }),
+        Parameter(name: "placement", column: "placement", form: "uniform|clustered",
+                  help: "perm request placement.", scenarios: [.perm], fallback: { _ in "uniform" }, canonical: word(["uniform", "clustered"])),
+        Parameter(name: "softirq-share", column: "softirq_share", form: "a fraction 0…1",
+                  help: "Share of page events in softirq context.", scenarios: [.debugPagealloc],
+                  fallback: { _ in "0.5" }, canonical: fraction),
+        Parameter(name: "nested-share", column: "nested_share", form: "a fraction 0…1",
+                  help: "Share of page events nested in an outer lazy section.", scenarios: [.debugPagealloc],
+                  fallback: { _ in "0.25" }, canonical: fraction),
+        Parameter(name: "ops", column: "ops", form: "a CSV file with the header op,start,size,context",
+                  help: "The op trace to replay.", scenarios: [.replay], fallback: { _ in nil }, canonical: path),
+        Parameter(name: "fail-after", column: "fail_after", form: "a whole number ≥ 0",
+                  help: "Inject ENOMEM after N more table allocations.", scenarios: [.boot, .perm, .repaint, .kfence, .replay, .mosaic],
+                  fallback: { _ in nil }, canonical: whole(min: 0)),
+        Parameter(name: "tlb", column: "tlb", form: "n1|v2", help: "Simulated TLB preset.", scenarios: tracing,
+                  fallback: { _ in "n1" }, canonical: word(["n1", "v2"])),
+        Parameter(name: "trace", column: "trace", form: traceKinds.joined(separator: "|") + "|FILE (one hex VA per line)",
+                  help: "Access trace.", scenarios: tracing, fallback: { _ in "memcached" }, canonical: path),
+        Parameter(name: "accesses", column: "accesses", form: "a whole number ≥ 1", help: "Accesses to simulate.",
+                  scenarios: tracing, fallback: { _ in "2000000" }, canonical: whole(min: 1)),
+        Parameter(name: "zipf", column: "zipf", form: "an exponent s > 0", help: "Zipf exponent of the zipf trace.",
+                  scenarios: tracing, excluded: { v in v["trace"] == "zipf" ? nil : "only the zipf trace has an exponent" },
+                  fallback: { _ in "0.99" }, canonical: { Double($0).flatMap { $0 > 0 && $0.isFinite ? "\($0)" : nil } }),
+        Parameter(name: "working-set", column: "working_set_bytes", form: "a size such as 128K or 64M",
+                  help: "Working set of the hotset trace.", scenarios: tracing,
+                  excluded: { v in v["trace"] == "hotset" ? nil : "only the hotset trace has a working set" },
+                  fallback: { _ in "64M" }, canonical: { ByteSize.parse($0).flatMap { $0 > 0 ? String($0) : nil } }),
+        Parameter(name: "split-fraction", column: "split_fraction_requested", form: "a fraction 0…1",
+                  help: "Share of the block map to split to PTEs.", scenarios: [.mosaic], fallback: { _ in "0" }, canonical: fraction),
+        Parameter(name: "seed", column: "seed", form: "a whole number 0…2^64-1",
+                  help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic],
+                  excluded: { v in v.scenario == .tlb && !traceKinds.contains(v["trace"] ?? "") ? "a trace file has no random choices" : nil },
+                  fallback: { _ in "1" }, canonical: { UInt64($0).map(String.init) }),
+        Parameter(name: "repeat", column: "repeat", form: "a whole number 1…1000",
+                  help: "Time the operation N times; report min and median.", scenarios: everywhere,
+                  fallback: { _ in "1" }, canonical: { Int($0).flatMap { (1...1000).contains($0) ? String($0) : nil } }),
+    ]
+
+    public static func named(_ name: String) -> Parameter? { all.first { $0.name == name } }
+
+    /// The generated access traces (anything else names a file).
+    public static let traceKinds = ["uniform", "sequential", "zipf", "hotset", "memcached"]
+
+    /// The variant words a scenario accepts, its default first.
+    public static func variants(of scenario: Scenario) -> [String] {
+        switch scenario {
+        case .repaint: Repaint.Variant.allCases.map(\.variantWord)
+        case .kfence: ["ce2b3a50ad92", "before-ce2b3a50ad92"]
+        default: LeafSplitVersion.allCases.map(\.rawValue)
+        }
+    }
+
+    static let everywhere = Set(Scenario.allCases)
+    static let flushing: Set<Scenario> = [.perm, .repaint, .kfence, .debugPagealloc, .replay]
+    static let tracing: Set<Scenario> = [.tlb, .mosaic]
+    static let sizedLayouts: Set<String> = ["single", "numa2", "numa4"]
+}
+
+// MARK: Canonical forms
+
+private func words<T: RawRepresentable>(_ cases: [T]) -> String where T.RawValue == String {
+    cases.map(\.rawValue).joined(separator: "|")
+}
+
+private func word<T: RawRepresentable>(_ cases: [T]) -> @Sendable (String) -> String? where T.RawValue == String {
+    let names = cases.map(\.rawValue)
+    return { names.contains($0) ? $0 : nil }
+}
+
+private func word(_ names: [String]) -> @Sendable (String) -> String? { { names.contains($0) ? $0 : nil } }
+
+private let onOff: @Sendable (String) -> String? = { boolean($0).map { $0 ? "on" : "off" } }
+private let zeroOne: @Sendable (String) -> String? = { boolean($0).map { $0 ? "1" : "0" } }
+private let path: @Sendable (String) -> String? = { $0.isEmpty ? nil : $0 }
+
+/// Written at full precision: Swift prints the shortest text that parses back to the
+/// same Double.
+private let fraction: @Sendable (String) -> String? = { Double($0).flatMap { (0...1).contains($0) ? "\($0)" : nil } }
+
+private func boolean(_ text: String) -> Bool? {
+    switch text {
+    case "on", "true", "1": true
+    case "off", "false", "0": false
+    default: nil
+    }
+}
+
+private func whole(min: Int) -> @Sendable (String) -> String? { { Int($0).flatMap { $0 >= min ? String($0) : nil } } }
+
+extension Repaint.Variant {
+    /// The word `--variant` takes: v6.18's W4, or Yang Shi's v5.
+    public var variantWord: String { self == .pagewalk ? "v6.18" : rawValue }
+}

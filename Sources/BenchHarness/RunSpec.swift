@@ -1,0 +1,269 @@
+import KernelCallers
+import LinearMap
+import PageTableModel
+import SplitWalkers
+
+/// One run, typed: the machine, the kernel it runs, and the scenario with exactly the
+/// parameters it uses. Built only by `RunSpec.parse`, from option texts, so the CSV row
+/// (written from `values`) and what runs (the typed fields) come from one parse.
+public struct RunSpec: Sendable {
+    /// The canonical option texts this run uses, defaults included.
+    public let values: ParameterValues
+    public let layout: LayoutChoice
+    /// Every kernel and machine switch the walkers and callers consult (`kfencePool` is
+    /// filled in from the layout when the run starts).
+    public let context: KernelContext
+    public let scenario: ScenarioSpec
+    /// ENOMEM after this many more table allocations in the measured operation.
+    public let failAfter: Int?
+    public let repeats: Int
+    /// `--verify`: check the final map (an output option: it changes no count).
+    public var verify = false
+
+    public var kind: Scenario { values.scenario }
+}
+
+/// Where the banks come from.
+public enum LayoutChoice: Sendable, Equatable {
+    case builtin(name: String, memory: UInt64?, earlyKfence: Bool)
+    case file(String)
+
+    /// The --layout / --ops / --trace files a run reads.
+    public var path: String? { if case .file(let p) = self { p } else { nil } }
+}
+
+/// The scenario's own parameters.
+public enum ScenarioSpec: Sendable, Equatable {
+    case boot(mode: MappingMode, barriers: CreateBarrierPolicy)
+    case perm(PermSpec)
+    case repaint(Repaint.Variant)
+    case kfence(Kfence.Variant, seed: UInt64)
+    case debugPagealloc(DebugPageallocSpec)
+    case replay(ops: String, walker: WalkerKind, mode: MappingMode)
+    case tlb(mode: MappingMode, access: AccessSpec)
+    case mosaic(MosaicSpec)
+}
+
+public struct PermSpec: Sendable, Equatable {
+    public var walker: WalkerKind, mode: MappingMode
+    public var requests: Int, size: RequestPagesSpec, clustered: Bool, seed: UInt64
+}
+
+public struct DebugPageallocSpec: Sendable, Equatable {
+    public var events: Int, softirqShare: Double, nestedShare: Double, seed: UInt64
+}
+
+public struct MosaicSpec: Sendable, Equatable {
+    public var walker: WalkerKind, mode: MappingMode, fraction: Double, seed: UInt64, access: AccessSpec
+}
+
+/// The access-trace half of the tlb and mosaic scenarios.
+public struct AccessSpec: Sendable, Equatable {
+    public enum Trace: Sendable, Equatable {
+        case uniform, sequential, memcached
+        case zipf(exponent: Double)
+        case hotset(bytes: UInt64)
+        case file(String)
+    }
+    public var preset: String, trace: Trace, accesses: Int
+    /// nil for a trace file, which has no random choices.
+    public var seed: UInt64?
+}
+
+extension RunSpec {
+    /// Resolves `given` (option name, text) into a run: every value checked against its
+    /// form, every option checked against the scenario, defaults filled in.
+    public static func parse(_ given: [(String, String)]) throws(RunError) -> RunSpec {
+        var texts: [String: String] = [:]
+        for (name, text) in given {
+            guard Parameter.named(name) != nil else { throw RunError("--\(name): unknown option") }
+            guard texts[name] == nil else { throw RunError("--\(name): given twice") }
+            texts[name] = text
+        }
+        return try resolve(strict: true) { texts[$0.name] }
+    }
+
+    /// The run a CSV row describes: its parameter columns, read where the row's scenario
+    /// uses them (elsewhere they hold what the scenario fixed, such as repaint's walker).
+    public static func parse(row: [String: String]) throws(RunError) -> RunSpec {
+        try resolve(strict: false) { p in row[p.column].flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
+    /// Resolves each parameter in table order from `text`; `strict` refuses a value the
+    /// run would not use instead of passing over it.
+    private static func resolve(strict: Bool, _ text: (Parameter) -> String?) throws(RunError) -> RunSpec {
+        func canonical(_ p: Parameter) throws(RunError) -> String? {
+            guard let raw = text(p) else { return nil }
+            guard let value = p.canonical(raw) else { throw RunError("--\(p.name): '\(printable(raw))' is not valid; use \(p.form)") }
+            return value
+        }
+        let scenario = Scenario(rawValue: try canonical(Parameter.all[0]) ?? "boot")!
+        var resolved = ParameterValues(scenario: scenario, texts: [:])
+        for p in Parameter.all {
+            let reason = p.scenarios.contains(scenario) ? p.excluded(resolved) : "the \(scenario.rawValue) scenario does not use it"
+            if let reason {
+                if strict, let raw = text(p) { throw RunError("--\(p.name): '\(printable(raw))' not used by this run: \(reason)") }
+                continue
+            }
+            if let value = try canonical(p) ?? p.fallback(scenario).flatMap(p.canonical) { resolved = resolved.setting(p.name, value) }
+        }
+        return try RunSpec(resolved)
+    }
+
+    private init(_ v: ParameterValues) throws(RunError) {
+        values = v
+        if let variant = v["variant"], !Parameter.variants(of: v.scenario).contains(variant) {
+            throw RunError("--variant: '\(printable(variant))' is not a \(v.scenario.rawValue) variant; use "
+                + Parameter.variants(of: v.scenario).joined(separator: "|"))
+        }
+        let layoutName = v["layout"]!
+        layout = MachineLayout.builtinNames.contains(layoutName)
+            ? .builtin(name: layoutName, memory: v["memory"].map { UInt64($0)! }, earlyKfence: v["kfence"] == "early")
+            : .file(layoutName)
+        failAfter = v["fail-after"].map { Int($0)! }
+        repeats = Int(v["repeat"]!)!
+        context = Self.context(v)
+        scenario = try Self.scenario(v)
+    }
+
+    private static func context(_ v: ParameterValues) -> KernelContext {
+        var c = KernelContext()
+        c.lazyMMU = v["lazy"] == "on"
+        c.nesting = v["nesting"].flatMap(NestingPolicy.init) ?? .tolerant
+        c.tlbiRange = v["tlbi-range"] == "1"
+        c.repeatTLBI = v["repeat-tlbi"] == "1"
+        c.leafSplit = v["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
+        c.forcePTEMapping = effectiveMode(v) == .pte
+        return c
+    }
+
+    /// The mapping map_mem uses: the option where the scenario takes it, else what the
+    /// scenario needs (a repaint or a kfence late init starts from blocks; debug_pagealloc
+    /// forces PTEs).
+    static func effectiveMode(_ v: ParameterValues) -> MappingMode {
+        if let mode = v["mode"] { return MappingMode(rawValue: mode)! }
+        return v.scenario == .debugPagealloc ? .pte : .block
+    }
+
+    private static func scenario(_ v: ParameterValues) throws(RunError) -> ScenarioSpec {
+        let mode = effectiveMode(v)
+        let seed = v["seed"].map { UInt64($0)! }
+        let walker = v["walker"].flatMap(WalkerKind.init) ?? .leaf
+        switch v.scenario {
+        case .boot:
+            return .boot(mode: mode, barriers: CreateBarrierPolicy(rawValue: v["create-barriers"]!)!)
+        case .perm:
+            return .perm(PermSpec(walker: walker, mode: mode, requests: Int(v["requests"]!)!,
+                                  size: RequestPagesSpec(text: v["request-pages"]!)!, clustered: v["placement"] == "clustered",
+                                  seed: seed!))
+        case .repaint:
+            return .repaint(v["variant"] == "yang-v5" ? .yangV5 : .pagewalk)
+        case .kfence:
+            return .kfence(Kfence.Variant(rawValue: v["variant"]!)!, seed: seed!)
+        case .debugPagealloc:
+            return .debugPagealloc(DebugPageallocSpec(events: Int(v["requests"]!)!, softirqShare: Double(v["softirq-share"]!)!,
+                                                      nestedShare: Double(v["nested-share"]!)!, seed: seed!))
+        case .replay:
+            guard let ops = v["ops"] else { throw RunError("--ops: the replay scenario needs --ops FILE (CSV: op,start,size,context)") }
+            return .replay(ops: ops, walker: walker, mode: mode)
+        case .tlb:
+            return .tlb(mode: mode, access: access(v, seed: seed))
+        case .mosaic:
+            return .mosaic(MosaicSpec(walker: walker, mode: mode, fraction: Double(v["split-fraction"]!)!, seed: seed!,
+                                      access: access(v, seed: seed)))
+        }
+    }
+
+    private static func access(_ v: ParameterValues, seed: UInt64?) -> AccessSpec {
+        let trace: AccessSpec.Trace = switch v["trace"]! {
+        case "uniform": .uniform
+        case "sequential": .sequential
+        case "memcached": .memcached
+        case "zipf": .zipf(exponent: Double(v["zipf"]!)!)
+        case "hotset": .hotset(bytes: UInt64(v["working-set"]!)!)
+        case let file: .file(file)
+        }
+        return AccessSpec(preset: v["tlb"]!, trace: trace, accesses: Int(v["accesses"]!)!, seed: seed)
+    }
+
+    // MARK: What ran
+
+    /// The walker that ran: the option where the scenario takes one, else the scenario's
+    /// own (map_mem's create walker at boot; none for a TLB trace).
+    public var walkerLabel: String {
+        switch scenario {
+        case .boot: "create"
+        case .tlb: "none"
+        case .repaint(let variant): (variant == .yangV5 ? WalkerKind.range : .pagewalk).rawValue
+        case .kfence(let variant, _): (variant == .splitPool ? WalkerKind.pagewalk : .leaf).rawValue
+        case .debugPagealloc: WalkerKind.leaf.rawValue
+        case .perm(let p): p.walker.rawValue
+        case .replay(_, let walker, _): walker.rawValue
+        case .mosaic(let m): m.walker.rawValue
+        }
+    }
+
+    public var mode: MappingMode { Self.effectiveMode(values) }
+
+    /// The input files the run reads, by option.
+    public var inputs: [(option: String, path: String)] {
+        var files: [(String, String)] = []
+        if let path = layout.path { files.append(("layout", path)) }
+        if let ops = values["ops"] { files.append(("ops", ops)) }
+        if case .file(let path)? = access?.trace { files.append(("trace", path)) }
+        return files
+    }
+
+    var access: AccessSpec? {
+        switch scenario {
+        case .tlb(_, let a): a
+        case .mosaic(let m): m.access
+        default: nil
+        }
+    }
+
+    /// The map the measured operation starts from needs every page PTE-mapped at worst.
+    public var mayReachFullPTEMap: Bool {
+        switch scenario {
+        case .boot(let mode, _), .tlb(let mode, _): mode == .pte
+        default: true
+        }
+    }
+}
+
+extension ParameterValues {
+    func setting(_ name: String, _ text: String) -> ParameterValues {
+        var texts = self.texts
+        texts[name] = text
+        return ParameterValues(scenario: scenario, texts: texts)
+    }
+}
+
+/// User text echoed in a one-line error: control characters shown escaped.
+func printable(_ text: String) -> String {
+    String(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())
+}
+
+/// `--request-pages`: `N` pages, `A-B` uniform, or `pow2:K` (2^0 … 2^K pages).
+public struct RequestPagesSpec: Sendable, Equatable, CustomStringConvertible {
+    public let low: Int, high: Int, powerOfTwo: Bool
+
+    public init?(text: String) {
+        if text.hasPrefix("pow2:"), let k = Int(text.dropFirst(5)), (0...18).contains(k) {
+            (low, high, powerOfTwo) = (1, 1 << k, true)
+        } else if let n = Int(text), n >= 1 {
+            (low, high, powerOfTwo) = (n, n, false)
+        } else {
+            let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let a = parts[0], let b = parts[1], a >= 1, b >= a else { return nil }
+            (low, high, powerOfTwo) = (a, b, false)
+        }
+    }
+
+    /// The canonical text, which parses back to the same sizes.
+    public var text: String {
+        powerOfTwo ? "pow2:\(high.trailingZeroBitCount)" : low == high ? "\(low)" : "\(low)-\(high)"
+    }
+
+    public var description: String { text }
+}

@@ -1,0 +1,32 @@
+import PageTableModel
+
+/// The kernel and machine a simulation runs on: every switch the modelled kernel code
+/// consults, in one value that walkers and callers receive, so no caller can run its
+/// walker with one lazy-MMU setting and its own rewrite with another.
+public struct KernelContext: Sendable, Equatable {
+    /// CPU feature BBML2_NOABORT: live block mappings may be split.
+    public var bbml2 = true
+    /// force_pte_mapping(): debug_pagealloc, or rodata_full / kfence without BBML2.
+    public var forcePTEMapping = false
+    /// Lazy-MMU batching in the walkers and in pageattr (arm64, v6.16+).
+    public var lazyMMU = true
+    /// How nested lazy sections behave; the page table is created with it.
+    public var nesting: NestingPolicy = .tolerant
+    /// FEAT_TLBIRANGE.
+    public var tlbiRange = false
+    /// The REPEAT_TLBI erratum workaround.
+    public var repeatTLBI = false
+    /// The early-init kfence pool, as linear-map VAs [start, end), if any.
+    public var kfencePool: Range<UInt64>?
+    /// Which split_kernel_leaf_mapping W1 is.
+    public var leafSplit: LeafSplitVersion = .v6_18
+
+    public init() {}
+}
+
+/// split_kernel_leaf_mapping as merged in v6.18, or as it was before commit ce2b3a50ad92
+/// (which added the force_pte_mapping() / kfence-pool early exit).
+public enum LeafSplitVersion: String, Sendable, CaseIterable {
+    case v6_18 = "v6.18"
+    case beforeCE2B3A50AD92 = "before-ce2b3a50ad92"
+}
