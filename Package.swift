@@ -36,6 +36,8 @@ let package = Package(
         .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "PageTableModel", "LinearMap"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "bench"]),
+        // Malformed and extreme inputs through every parser: a clean error, never a trap.
+        .testTarget(name: "ParserFuzzTests", dependencies: ["BenchHarness", "LinearMap", "KernelCallers", "TLBModel", "PageTableModel"]),
         .executableTarget(
             name: "MapBuild",
             dependencies: ["PageTableModel", "LinearMap", "BenchHarness", "BenchSupport", "BenchMetrics",

@@ -14,9 +14,9 @@ struct TLBRun {
         do {
             configuration = try TLBConfiguration.preset(access.preset)
             try configuration.validate()
-        } catch { throw RunError("--tlb: \(error.description)") }
+        } catch { throw RunError(named("--tlb", error.description)) }
         if case .file(let path) = access.trace {
-            do { replay = try ReplayTrace(contentsOfFile: path) } catch { throw RunError("--trace: \(error.description)") }
+            do { replay = try ReplayTrace(contentsOfFile: path) } catch { throw RunError(named("--trace", error.description)) }
         } else {
             replay = nil
         }
@@ -42,4 +42,9 @@ struct TLBRun {
         } catch { throw RunError(error.description) }
         return tlb.metrics
     }
+}
+
+/// `message` led by the option it is about, once.
+func named(_ option: String, _ message: String) -> String {
+    message.hasPrefix(option + ":") ? message : "\(option): \(message)"
 }
