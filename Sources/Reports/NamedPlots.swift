@@ -27,6 +27,6 @@ public enum NamedPlots {
     public static func mpkiVsSplitFraction(_ rows: [[String: String]]) throws(ChartError) -> String {
         try LineChart(title: "dTLB walks vs split fraction", xAxis: Axis("split fraction (of the linear map)"),
                       yAxis: Axis("MPKI proxy (walks per 1000 accesses)"))
-            .svg(rows: rows, x: "split_fraction", y: "mpki_proxy", series: "mode")
+            .svg(rows: rows, x: "split_fraction", y: "walks_per_1k_accesses", series: "mode")
     }
 }

@@ -7,7 +7,7 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Re-run a baseline CSV and fail on regressions.",
         discussion: """
-            Counters (barriers, TLBIs, allocations, leaves, walks, mpki_proxy, …) must match
+            Counters (barriers, TLBIs, allocations, leaves, walks, walks_per_1k_accesses, …) must match
             the baseline exactly unless the tolerance file allows a relative change. Timings
             compare as wall_ratio (wall time / memset of the same bytes, same process) and
             only for runs of at least --min-time-ms in the baseline. Prints every metric that

@@ -33,7 +33,7 @@ struct Plot: ParsableCommand {
         discussion: """
             Writes barriers-repaint.svg and barriers-perm.svg (barriers per walker, lazy on/off),
             pt-bytes.svg (boot page-table bytes against memory size, batched create path) and
-            mpki.svg (mosaic mpki_proxy against split fraction), each only when the CSVs have
+            mpki.svg (mosaic walks_per_1k_accesses against split fraction), each only when the CSVs have
             rows for it.
 
             Example: bench plot --input Results/latest.csv --output Results

@@ -98,7 +98,7 @@ final class SVGElements: NSObject, XMLParserDelegate {
 
     @Test func mpkiVsSplitFractionIsLinearWhenValuesDoNotSpanDecades() throws {
         let csv = """
-            mode,split_fraction,mpki_proxy
+            mode,split_fraction,walks_per_1k_accesses
             block,0,1.5
             block,0.5,2.25
             block,1,3
