@@ -175,7 +175,10 @@ public enum ScenarioRunner {
             for va in stride(from: a, to: b, by: Int(step)) { try walker.split(pt, from: va, to: va + step) }
         }
         guard let done else { return Outcome(errors: 1) }
-        return Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.splitChunks) / Double(done.chunks))
+        // What the walker really split: W1 returns early on a PTE-mapped kernel, leaving
+        // the chunks it was handed (the kernel alias's blocks) as they were.
+        let left = pt.blockChunks(from: prepared.layout.linearStart, to: prepared.layout.linearEnd)
+        return Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.chunks - left) / Double(done.chunks))
     }
 
     static func permRequests(_ p: PermSpec, _ layout: MachineLayout) throws(LayoutError) -> PermRequests {

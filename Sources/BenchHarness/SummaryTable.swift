@@ -1,34 +1,87 @@
 import Foundation
 import LinearMap
 
-/// Human-readable renderings of results.
+/// Human-readable renderings of results: one section per scenario with the columns that
+/// scenario's question needs, each under 120 columns (everything else is in the CSV).
 public enum SummaryTable {
     public static func label(_ s: RunSpec) -> String {
         let memory = s.values["memory"].flatMap(UInt64.init).map(ByteSize.format) ?? s.values["layout"] ?? ""
         return "\(s.kind.rawValue) \(s.walkerLabel)\(s.values["lazy"].map { " lazy=\($0)" } ?? "") \(s.mode.rawValue) \(memory)"
     }
 
-    static let headers = ["scenario", "walker", "variant", "lazy", "nesting", "mode", "memory", "dsb ishst", "dsb ish", "isb", "tlbi",
-                          "pt alloc", "pt MiB", "leaves", "walks", "errors", "mpki", "ms", "×memset"]
+    /// A column: its header and its cell for a result.
+    struct Column: Sendable {
+        let header: String
+        let cell: @Sendable (RunResult) -> String
+        /// Text columns are left-aligned; numbers right-aligned.
+        let text: Bool
+    }
 
-    static func cells(_ r: RunResult) -> [String] {
-        let s = r.spec, v = s.values
-        return [s.kind.rawValue, s.walkerLabel, v["variant"] ?? v["create-barriers"] ?? "-", v["lazy"] ?? "-",
-                v["nesting"] ?? "-", s.mode.rawValue, ByteSize.format(r.memoryBytes), grouped(r.counters.dsbIshst),
-                grouped(r.counters.dsbIsh), grouped(r.counters.isb), grouped(r.counters.tlbi), grouped(r.pagesAllocated),
-                String(format: "%.1f", Double(r.tableBytes) / Double(1 << 20)), grouped(r.histogram.leaves),
-                grouped(r.counters.walks), grouped(r.errors), r.tlb.map { String(format: "%.2f", $0.mpkiProxy) } ?? "-",
-                String(format: "%.1f", Double(r.wallNs) / 1e6), String(format: "%.2f", r.wallRatio)]
+    private static func key(_ header: String, _ parameter: String) -> Column {
+        Column(header: header, cell: { $0.spec.values[parameter] ?? "-" }, text: true)
+    }
+    private static func count(_ header: String, _ value: @escaping @Sendable (RunResult) -> Int) -> Column {
+        Column(header: header, cell: { grouped(value($0)) }, text: false)
+    }
+    private static func decimal(_ header: String, _ digits: Int, _ value: @escaping @Sendable (RunResult) -> Double?) -> Column {
+        Column(header: header, cell: { value($0).map { String(format: "%.\(digits)f", $0) } ?? "-" }, text: false)
+    }
+
+    static let walker = Column(header: "walker", cell: { $0.spec.walkerLabel }, text: true)
+    static let mode = Column(header: "mode", cell: { $0.spec.mode.rawValue }, text: true)
+    static let barriers = [
+        count("dsb ishst") { $0.counters.dsbIshst }, count("dsb ish") { $0.counters.dsbIsh },
+        count("isb") { $0.counters.isb }, count("tlbi") { $0.counters.tlbi },
+    ]
+    static let tables = [count("pt alloc") { $0.pagesAllocated }, decimal("pt MiB", 1) { Double($0.tableBytes) / 1_048_576 }]
+    static let errors = count("errors") { $0.errors }
+    static let milliseconds = decimal("ms", 1) { Double($0.wallNs) / 1e6 }
+    static let walksPer1k = decimal("walks/1k", 2) { $0.tlb?.mpkiProxy }
+    static let reach = count("TLB reach") { $0.histogram.tlbReachEntries }
+
+    /// The columns that answer each scenario's question.
+    static func columns(_ scenario: Scenario) -> [Column] {
+        switch scenario {
+        case .boot:
+            [mode, key("barriers", "create-barriers")] + barriers + tables + [reach, errors, milliseconds]
+        case .repaint:
+            [walker, key("variant", "variant"), key("lazy", "lazy")] + barriers + tables + [errors, milliseconds]
+        case .perm, .replay:
+            [walker, key("lazy", "lazy"), mode] + barriers + [count("walks") { $0.counters.walks }] + tables + [errors, milliseconds]
+        case .kfence:
+            [key("variant", "variant"), key("lazy", "lazy")] + barriers
+                + [count("split lock") { $0.counters.splitLockAcquisitions }, count("pt alloc") { $0.pagesAllocated }, errors]
+        case .debugPagealloc:
+            [key("variant", "variant"), key("nesting", "nesting"), key("lazy", "lazy")] + barriers
+                + [count("events") { $0.requestsIssued }, count("kernel BUGs") { $0.counters.sleepingLockInAtomic }, errors]
+        case .tlb:
+            [mode, key("tlb", "tlb"), key("trace", "trace"), count("accesses") { $0.tlb?.tlbAccesses ?? 0 },
+             count("L1 refill") { $0.tlb?.l1dTLBRefill ?? 0 }, count("walks") { $0.tlb?.dtlbWalk ?? 0 }, walksPer1k, reach, milliseconds]
+        case .mosaic:
+            [mode, walker, decimal("split", 4) { $0.splitFraction }, count("dsb ishst") { $0.counters.dsbIshst },
+             count("isb") { $0.counters.isb }] + tables + [walksPer1k, reach, errors]
+        }
+    }
+
+    /// One section per scenario, in the order the results came.
+    public static func render(_ results: [RunResult]) -> String {
+        var order: [Scenario] = []
+        for r in results where !order.contains(r.spec.kind) { order.append(r.spec.kind) }
+        return order.map { scenario in
+            let rows = results.filter { $0.spec.kind == scenario }
+            let memory = Set(rows.map { ByteSize.format($0.memoryBytes) }).sorted().joined(separator: ", ")
+            return "\(scenario.rawValue) (\(memory))\n" + table(columns(scenario), rows)
+        }.joined(separator: "\n\n")
     }
 
     /// A text table with right-aligned numbers.
-    public static func render(_ results: [RunResult]) -> String {
-        let rows = [headers] + results.map(cells)
-        let widths = headers.indices.map { i in rows.map { $0[i].count }.max()! }
+    static func table(_ columns: [Column], _ results: [RunResult]) -> String {
+        let rows = [columns.map(\.header)] + results.map { r in columns.map { $0.cell(r) } }
+        let widths = columns.indices.map { i in rows.map { $0[i].count }.max()! }
         return rows.enumerated().map { n, row in
             let line = row.enumerated().map { i, cell in
-                i < 6 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                      : String(repeating: " ", count: widths[i] - cell.count) + cell
+                columns[i].text ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                                : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  ")
             return n == 0 ? line + "\n" + String(repeating: "-", count: line.count) : line
         }.joined(separator: "\n")

@@ -22,11 +22,7 @@ extension PageTable {
             throw TLBModelError("--mosaic: the split fraction must be within 0…1 (got \(fraction))")
         }
         let chunk = geometry.size(.pmd)
-        var large: [(va: UInt64, end: UInt64)] = []
-        for leaf in leaves(from: start, to: end) where leaf.size >= chunk {
-            let a = alignUp(max(leaf.va, start), chunk), b = alignDown(min(leaf.end, end), chunk)
-            if a < b { large.append((a, b)) }
-        }
+        let large = blockRanges(from: start, to: end)
         var result = MosaicSplit()
         result.chunks = large.reduce(0) { $0 + Int(($1.end - $1.va) / chunk) }
         var wanted = Int((fraction * Double(result.chunks)).rounded())
@@ -46,5 +42,21 @@ extension PageTable {
             }
         }
         return result
+    }
+
+    /// The 2 MiB-aligned ranges of [start, end) that 2 MiB-or-larger leaves map.
+    func blockRanges(from start: UInt64, to end: UInt64) -> [(va: UInt64, end: UInt64)] {
+        let chunk = geometry.size(.pmd)
+        var large: [(va: UInt64, end: UInt64)] = []
+        for leaf in leaves(from: start, to: end) where leaf.size >= chunk {
+            let a = alignUp(max(leaf.va, start), chunk), b = alignDown(min(leaf.end, end), chunk)
+            if a < b { large.append((a, b)) }
+        }
+        return large
+    }
+
+    /// How many 2 MiB chunks of [start, end) 2 MiB-or-larger leaves map now.
+    public func blockChunks(from start: UInt64, to end: UInt64) -> Int {
+        blockRanges(from: start, to: end).reduce(0) { $0 + Int(($1.end - $1.va) >> 21) }
     }
 }

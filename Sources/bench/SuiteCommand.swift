@@ -26,7 +26,7 @@ struct Suite: ParsableCommand {
         }
         let start = Date()
         let results = try output.execute(BenchHarness.Suite.specs(memory: memory))
-        if output.format == "table" { print("\n" + BenchHarness.Suite.headlines(results).joined(separator: "\n")) }
+        if output.format == "table" { print("\n" + Findings.lines(results).joined(separator: "\n")) }
         FileHandle.standardError.write(Data(String(format: "bench: %d runs in %.1f s; CSV in %@\n",
                                                    results.count, Date().timeIntervalSince(start), output.csv!).utf8))
     }
