@@ -23,6 +23,7 @@ public struct LeafWalker: SplitWalker {
         }
         let page = pt.geometry.pageSize
         guard isAligned(start, page) && isAligned(end, page) else { throw .einval }
+        try pt.checkRange(from: start, to: end)
 
         pt.takeSplitLock()
         try pt.inLazyMMU(options.lazy) { () throws(KernelError) in
