@@ -2,10 +2,12 @@ import Foundation
 import PageTableModel
 import LinearMap
 
-/// A recorded sequence of linear-map changes, replayed against a map: a CSV file with the
-/// header `op,start,size,context`, one operation a line (blank lines and `#` comments
-/// allowed). `start` is a hexadecimal VA, `size` a byte count (`4096`, `2M`, `0x200000`),
-/// `context` task or softirq; both bounds page-aligned.
+/// A recorded sequence of linear-map changes, replayed against a map: a UTF-8 CSV file
+/// with the header `op,start,size,context`, one operation a line ("\n" or "\r\n" line
+/// ends, a byte-order mark, blank lines and `#` comments allowed). `start` is a
+/// hexadecimal VA, `size` a byte count (`4096`, `2M`, `0x200000`), `context` task or
+/// softirq; both bounds page-aligned. `parse` checks the syntax, `check(against:)` that
+/// every range is RAM in the linear map.
 public struct OpTrace: Sendable, Equatable {
     public var records: [Record]
 
@@ -31,8 +33,11 @@ public struct OpTrace: Sendable, Equatable {
         public var context: ExecutionContext
         /// 1-based line in the trace file.
         public var line: Int
-        public init(op: Op, start: UInt64, size: UInt64, context: ExecutionContext, line: Int) {
+        /// 1-based column of the `start` field, when parsed from text.
+        public var startColumn: Int?
+        public init(op: Op, start: UInt64, size: UInt64, context: ExecutionContext, line: Int, startColumn: Int? = nil) {
             (self.op, self.start, self.size, self.context, self.line) = (op, start, size, context, line)
+            self.startColumn = startColumn
         }
     }
 
@@ -42,7 +47,7 @@ public struct OpTrace: Sendable, Equatable {
 
     public static func parse(path: String) throws(OpTraceError) -> OpTrace {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw OpTraceError(file: path, line: nil, column: nil, message: "cannot read the trace file")
+            throw OpTraceError(file: path, line: nil, column: nil, message: "cannot read the trace file as UTF-8 text")
         }
         return try parse(text: text, file: path)
     }
@@ -51,8 +56,7 @@ public struct OpTrace: Sendable, Equatable {
     public static func parse(text: String, file: String = "<trace>") throws(OpTraceError) -> OpTrace {
         var records: [Record] = []
         var sawHeader = false
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        for (n, line) in InputText.lines(of: text).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = Self.fields(of: line)
@@ -81,13 +85,12 @@ public struct OpTrace: Sendable, Equatable {
         guard let op = Op(rawValue: f[0].text) else {
             throw fail(f[0].column, "unknown op '\(f[0].text)'; expected one of \(Op.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let hex = f[1].text.lowercased().hasPrefix("0x") ? String(f[1].text.dropFirst(2)) : f[1].text
-        guard !hex.isEmpty, let start = UInt64(hex, radix: 16) else {
-            throw fail(f[1].column, "start '\(f[1].text)' is not a hexadecimal address")
+        guard let start = InputText.hex(f[1].text) else {
+            throw fail(f[1].column, "start '\(f[1].text)' is not a hexadecimal address such as 0xffff000040000000")
         }
         guard start % 4096 == 0 else { throw fail(f[1].column, "start '\(f[1].text)' is not page-aligned") }
         guard let size = ByteSize.parse(f[2].text) else {
-            throw fail(f[2].column, "size '\(f[2].text)' is not a byte count")
+            throw fail(f[2].column, "size '\(f[2].text)' is not a byte count; use \(ByteSize.form)")
         }
         guard size > 0, size % 4096 == 0 else {
             throw fail(f[2].column, "size '\(f[2].text)' is not a non-zero multiple of 4096")
@@ -96,7 +99,7 @@ public struct OpTrace: Sendable, Equatable {
         guard let context = ExecutionContext(rawValue: f[3].text) else {
             throw fail(f[3].column, "context '\(f[3].text)' is neither task nor softirq")
         }
-        return Record(op: op, start: start, size: size, context: context, line: line)
+        return Record(op: op, start: start, size: size, context: context, line: line, startColumn: f[1].column)
     }
 
     /// Comma-separated fields, trimmed, each with the 1-based column it starts at.
@@ -110,6 +113,37 @@ public struct OpTrace: Sendable, Equatable {
         }
         return result
     }
+
+    // MARK: Checking
+
+    /// Refuses, before a replay, a record whose [start, start + size) is not RAM in
+    /// `layout`'s linear map: anything else is no linear-map change, and below the
+    /// linear map it would alias one. The error names the record's `start` field.
+    public func check(against layout: MachineLayout, file: String = "<trace>") throws(OpTraceError) {
+        let ram = layout.linearRanges
+        for r in records {
+            if let problem = Self.placementProblem(r, ram) {
+                throw OpTraceError(file: file, line: r.line, column: r.startColumn, message: problem)
+            }
+        }
+    }
+
+    private static func placementProblem(_ r: Record, _ ram: [Range<UInt64>]) -> String? {
+        guard (LinearMapRange.start..<LinearMapRange.end).contains(r.start) else {
+            return "start \(hex(r.start)) is outside the linear map \(LinearMapRange.description)"
+        }
+        let (end, wrapped) = r.start.addingReportingOverflow(r.size)
+        guard !wrapped, end <= LinearMapRange.end else {
+            return "start \(hex(r.start)) + size \(hex(r.size)) runs past the linear map's end \(hex(LinearMapRange.end))"
+        }
+        guard ram.contains(where: { $0.lowerBound <= r.start && end <= $0.upperBound }) else {
+            let banks = ram.map { "[\(hex($0.lowerBound)), \(hex($0.upperBound)))" }.joined(separator: ", ")
+            return "[\(hex(r.start)), \(hex(end))) is not all RAM; the memory banks map \(banks)"
+        }
+        return nil
+    }
+
+    private static func hex(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
 
     // MARK: Replay
 
@@ -132,7 +166,8 @@ public struct OpTrace: Sendable, Equatable {
     private static func apply(_ r: Record, _ perms: Permissions) throws(KernelError) {
         let pages = Int(r.size / 4096)
         switch r.op {
-        case .split: try perms.walker.split(perms.pt, from: r.start, to: r.start + r.size)
+        // A record built in code may wrap: the walker refuses the wrapped end with EINVAL.
+        case .split: try perms.walker.split(perms.pt, from: r.start, to: r.start &+ r.size)
         case .setMemoryRO: try perms.setMemoryRO(r.start, pages: pages)
         case .setMemoryRW: try perms.setMemoryRW(r.start, pages: pages)
         case .setMemoryValid: try perms.setMemoryValid(r.start, pages: pages, enable: true)
@@ -143,7 +178,8 @@ public struct OpTrace: Sendable, Equatable {
     }
 }
 
-/// A trace that cannot be read, parsed or replayed, as one line: `file:line:column: message`.
+/// A trace that cannot be read, parsed or replayed, as one line: `file:line:column: message`
+/// (control characters of echoed input escaped).
 public struct OpTraceError: Error, Equatable, CustomStringConvertible {
     public var file: String
     public var line: Int?
@@ -153,6 +189,6 @@ public struct OpTraceError: Error, Equatable, CustomStringConvertible {
         (self.file, self.line, self.column, self.message) = (file, line, column, message)
     }
     public var description: String {
-        [file, line.map(String.init), column.map(String.init)].compactMap { $0 }.joined(separator: ":") + ": " + message
+        InputText.escaped([file, line.map(String.init), column.map(String.init)].compactMap { $0 }.joined(separator: ":") + ": " + message)
     }
 }

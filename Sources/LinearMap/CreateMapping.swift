@@ -35,10 +35,14 @@ public struct CreateMapping {
         self.kind = kind
     }
 
-    /// Map (or, with `.split`, split) [virt, virt + size) onto phys.
+    /// Map (or, with `.split`, split) [virt, virt + size) onto phys; EINVAL when the range
+    /// leaves the kernel half or passes 2^64.
     public func map(virt: UInt64, phys: UInt64, size: UInt64, prot: Descriptor, flags: MapFlags) throws(KernelError) {
+        let (end, wrapped) = virt.addingReportingOverflow(size)
+        guard !wrapped else { throw .einval }
+        try pt.checkRange(from: virt, to: end)
         pt.beginWalk()
-        try walk(.pgd, pt.root, virt, virt + size, phys, prot.asPage, flags)
+        try walk(.pgd, pt.root, virt, end, phys, prot.asPage, flags)
     }
 
     private func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {

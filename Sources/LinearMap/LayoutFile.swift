@@ -4,42 +4,85 @@ import Foundation
 /// `{"name": "box", "banks": [{"start": "0x80000000", "size": "2G"}],
 ///   "kernel": {"start": "0x80200000", "size": "0x1f10000"}, "kfence": {...}}`.
 /// Numbers may be JSON integers, hex strings or sizes with a K/M/G/T suffix; "kernel"
-/// defaults to 2 MiB into the lowest bank and "kfence" to none.
+/// defaults to 2 MiB into the lowest bank and "kfence" to none. Any other key is refused,
+/// so a misspelt one cannot be silently ignored.
 extension MachineLayout {
+    static let layoutKeys = ["name", "banks", "kernel", "kfence"]
+    static let rangeKeys = ["start", "size"]
+
     public static func load(path: String) throws(LayoutError) -> MachineLayout {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw LayoutError("--layout: cannot read '\(path)'")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let bankList = object["banks"] as? [[String: Any]] else {
-            throw LayoutError("--layout: '\(path)' is not a JSON object with a \"banks\" array of {\"start\", \"size\"}")
+        let file = LayoutFile(path: path)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw file.error("not a JSON object with a \"banks\" array of {\"start\", \"size\"}")
+        }
+        try file.checkKeys(of: object, in: nil, accepted: layoutKeys)
+        guard let bankList = object["banks"] as? [Any] else {
+            throw file.error("needs a \"banks\" array of {\"start\", \"size\"}")
         }
         var banks: [PhysRange] = []
-        for bank in bankList { banks.append(try range(bank, "banks", path)) }
-        guard !banks.isEmpty else { throw LayoutError("--layout: '\(path)' has no banks") }
-        let lowest = banks.min { $0.start < $1.start }!
-        let kernel = try (object["kernel"] as? [String: Any]).map { d throws(LayoutError) in try range(d, "kernel", path) }
-            ?? PhysRange(start: lowest.start + (2 << 20), size: defaultKernelImageSize)
-        let pool = try (object["kfence"] as? [String: Any]).map { d throws(LayoutError) in try range(d, "kfence", path) }
-        let name = object["name"] as? String ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        for (i, bank) in bankList.enumerated() { banks.append(try file.range(bank, "banks[\(i)]")) }
+        guard !banks.isEmpty else { throw file.error("has no banks") }
+        let kernel = try object["kernel"].map { d throws(LayoutError) in try file.range(d, "kernel") }
+        let pool = try object["kfence"].map { d throws(LayoutError) in try file.range(d, "kfence") }
+        let name: String
+        switch object["name"] {
+        case nil: name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        case let s as String: name = s
+        default: throw file.error("\"name\" must be a string")
+        }
         do { return try MachineLayout(name: name, banks: banks, kernelImage: kernel, kfencePool: pool) } catch {
-            throw LayoutError("--layout: \(error.description)")
+            throw file.error(error.description)
         }
     }
+}
 
-    private static func range(_ d: [String: Any], _ key: String, _ path: String) throws(LayoutError) -> PhysRange {
-        guard let start = number(d["start"]), let size = number(d["size"]) else {
-            throw LayoutError("--layout: '\(path)': each \"\(key)\" entry needs \"start\" and \"size\" (integer, \"0x…\" or \"2G\")")
-        }
-        return PhysRange(start: start, size: size)
+/// One layout file being read: its errors name it.
+private struct LayoutFile {
+    let path: String
+
+    func error(_ message: String) -> LayoutError { LayoutError("--layout: '\(path)': \(message)") }
+
+    /// Refuses the first key (in sorted order) not in `accepted`.
+    func checkKeys(of object: [String: Any], in key: String?, accepted: [String]) throws(LayoutError) {
+        guard let unknown = object.keys.sorted().first(where: { !accepted.contains($0) }) else { return }
+        throw error("unknown key \"\(unknown)\"\(key.map { " in \($0)" } ?? ""); accepted keys: \(accepted.joined(separator: ", "))")
     }
 
-    private static func number(_ value: Any?) -> UInt64? {
+    /// A {"start", "size"} object.
+    func range(_ value: Any, _ key: String) throws(LayoutError) -> PhysRange {
+        guard let d = value as? [String: Any] else { throw error("\(key) must be an object {\"start\", \"size\"}") }
+        try checkKeys(of: d, in: key, accepted: MachineLayout.rangeKeys)
+        return PhysRange(start: try number(d, "start", key), size: try number(d, "size", key))
+    }
+
+    private func number(_ d: [String: Any], _ field: String, _ key: String) throws(LayoutError) -> UInt64 {
+        guard let value = d[field] else { throw error("\(key) needs \"\(field)\"") }
+        guard let n = Self.number(value) else {
+            throw error("\(key).\(field) \(Self.echo(value)) is not a JSON integer or \(ByteSize.form)")
+        }
+        return n
+    }
+
+    /// nil unless a whole number below 2^64: a string `ByteSize` reads, or a JSON integer.
+    /// A JSON fraction, a boolean or a huge number also arrives as an NSNumber, and its
+    /// `int64Value` would truncate; only an integer's text reads back as a UInt64.
+    private static func number(_ value: Any) -> UInt64? {
         switch value {
         case let s as String: ByteSize.parse(s)
-        case let n as NSNumber: n.int64Value >= 0 ? UInt64(n.int64Value) : nil
+        case let n as NSNumber: String(cString: n.objCType) == "c" ? nil : UInt64(n.stringValue)
         default: nil
+        }
+    }
+
+    private static func echo(_ value: Any) -> String {
+        switch value {
+        case let s as String: "\"\(s)\""
+        case let n as NSNumber: String(cString: n.objCType) == "c" ? (n.boolValue ? "true" : "false") : n.stringValue
+        default: "of the wrong type"
         }
     }
 }

@@ -6,42 +6,61 @@ public struct PhysRange: Equatable, Sendable, CustomStringConvertible {
     public var start: UInt64
     public var size: UInt64
     public init(start: UInt64, size: UInt64) { self.start = start; self.size = size }
+    /// start + size; nil when that passes 2^64.
+    public var checkedEnd: UInt64? {
+        let (end, wrapped) = start.addingReportingOverflow(size)
+        return wrapped ? nil : end
+    }
+    /// For a range known not to pass 2^64, as every range of a `MachineLayout`.
     public var end: UInt64 { start + size }
     public func contains(_ other: PhysRange) -> Bool { other.start >= start && other.end <= end }
     public func overlaps(_ other: PhysRange) -> Bool { start < other.end && other.start < end }
-    public var description: String { "[0x\(String(start, radix: 16)), 0x\(String(end, radix: 16)))" }
+    public var description: String {
+        let end = checkedEnd.map { "0x" + String($0, radix: 16) } ?? "2^64 + 0x" + String(start &+ size, radix: 16)
+        return "[0x\(String(start, radix: 16)), \(end))"
+    }
 }
 
+/// A layout that cannot be used: one line (control characters of echoed input escaped),
+/// naming the parameter at fault.
 public struct LayoutError: Error, Equatable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+    public let description: String
+    public init(_ description: String) { self.description = InputText.escaped(description) }
 }
 
 /// A machine's memory as map_mem sees it: memory banks (memblock regions), the kernel
-/// image [_text, __init_begin) and an optional early-init kfence pool.
+/// image [_text, __init_begin) and an optional early-init kfence pool. Constant once
+/// validated: every address computation below relies on the checks.
 public struct MachineLayout: Equatable, Sendable {
-    public var name: String
-    public var banks: [PhysRange]
-    public var kernelImage: PhysRange
-    public var kfencePool: PhysRange?
+    public let name: String
+    public let banks: [PhysRange]
+    public let kernelImage: PhysRange
+    public let kfencePool: PhysRange?
 
     public static let kfencePoolSize: UInt64 = (255 + 1) * 2 * 4096
     /// A v6.x defconfig's [_text, __init_begin): 64 KiB aligned, not 2 MiB aligned.
     public static let defaultKernelImageSize: UInt64 = 0x1F1_0000
+    /// The 48-bit physical address space.
+    public static let physicalLimit: UInt64 = 1 << 48
     public static let builtinNames = ["single", "numa2", "numa4", "ampereone-256g"]
     static let gib: UInt64 = 1 << 30
 
-    public init(name: String, banks: [PhysRange], kernelImage: PhysRange, kfencePool: PhysRange? = nil) throws(LayoutError) {
+    /// `kernelImage` defaults to `defaultKernelImageSize` bytes 2 MiB into the lowest bank.
+    public init(name: String, banks: [PhysRange], kernelImage: PhysRange? = nil,
+                kfencePool: PhysRange? = nil) throws(LayoutError) {
+        let sorted = banks.sorted { $0.start < $1.start }
+        try Self.validate(banks: sorted, name)
         self.name = name
-        self.banks = banks.sorted { $0.start < $1.start }
-        self.kernelImage = kernelImage
+        self.banks = sorted
+        self.kernelImage = kernelImage ?? PhysRange(start: sorted[0].start + (2 << 20), size: Self.defaultKernelImageSize)
         self.kfencePool = kfencePool
-        try validate()
+        try validateCarveOuts()
     }
 
     /// PA of the linear map's first byte: the lowest RAM address, 1 GiB aligned.
     public var memstart: UInt64 { alignDown(banks[0].start, Self.gib) }
     public var totalBytes: UInt64 { banks.reduce(0) { $0 + $1.size } }
+    /// The linear-map VA of `pa`, which lies in [memstart, the top bank's end].
     public func va(ofPA pa: UInt64) -> UInt64 { LinearMapRange.start + (pa - memstart) }
     public var linearStart: UInt64 { va(ofPA: banks[0].start) }
     public var linearEnd: UInt64 { va(ofPA: banks[banks.count - 1].end) }
@@ -49,22 +68,51 @@ public struct MachineLayout: Equatable, Sendable {
     public var linearOffset: UInt64 { memstart &- LinearMapRange.start }
     public var kernelAliasVA: (start: UInt64, end: UInt64) { (va(ofPA: kernelImage.start), va(ofPA: kernelImage.end)) }
 
-    private func validate() throws(LayoutError) {
-        guard !banks.isEmpty else { throw LayoutError("layout \(name): no memory banks") }
-        for b in banks where b.size == 0 || b.start % 4096 != 0 || b.size % 4096 != 0 {
-            throw LayoutError("layout \(name): bank \(b) is empty or not 4 KiB aligned")
+    /// The linear-map VAs of RAM, in order, adjacent banks as one range.
+    public var linearRanges: [Range<UInt64>] {
+        var ranges: [Range<UInt64>] = []
+        for bank in banks {
+            let r = va(ofPA: bank.start)..<va(ofPA: bank.end)
+            if let last = ranges.last, last.upperBound == r.lowerBound {
+                ranges[ranges.count - 1] = last.lowerBound..<r.upperBound
+            } else {
+                ranges.append(r)
+            }
+        }
+        return ranges
+    }
+
+    /// Banks (sorted) that are page-aligned, disjoint, below 2^48 and, from memstart,
+    /// within the linear map's 128 TiB: checked before any end or VA is computed.
+    private static func validate(banks: [PhysRange], _ name: String) throws(LayoutError) {
+        guard let lowest = banks.first else { throw LayoutError("layout \(name): no memory banks") }
+        for b in banks {
+            guard b.size > 0, b.start % 4096 == 0, b.size % 4096 == 0 else {
+                throw LayoutError("layout \(name): bank \(b) is empty or not 4 KiB aligned")
+            }
+            guard let end = b.checkedEnd, end <= physicalLimit else {
+                throw LayoutError("layout \(name): bank \(b) ends above the 48-bit PA space (0x\(String(physicalLimit, radix: 16)))")
+            }
         }
         for (a, b) in zip(banks, banks.dropFirst()) where a.overlaps(b) {
             throw LayoutError("layout \(name): banks \(a) and \(b) overlap")
         }
-        guard banks.last!.end <= 1 << 48 else { throw LayoutError("layout \(name): a bank ends above the 48-bit PA space") }
-        guard banks.last!.end - memstart <= LinearMapRange.end - LinearMapRange.start else {
-            throw LayoutError("layout \(name): RAM spans more than the 128 TiB linear map")
+        let memstart = alignDown(lowest.start, gib)
+        for b in banks where b.end - memstart > LinearMapRange.span {
+            throw LayoutError("layout \(name): bank \(b) cannot be linearly mapped: it ends "
+                + "\(ByteSize.format(b.end - memstart)) above memstart 0x\(String(memstart, radix: 16)), "
+                + "past the 128T linear map \(LinearMapRange.description)")
         }
+    }
+
+    private func validateCarveOuts() throws(LayoutError) {
         for (what, r) in [("kernel image", kernelImage), ("kfence pool", kfencePool)] as [(String, PhysRange?)] {
             guard let r else { continue }
-            guard r.size > 0, r.start % 4096 == 0, r.size % 4096 == 0, banks.contains(where: { $0.contains(r) }) else {
-                throw LayoutError("layout \(name): \(what) \(r) is not 4 KiB aligned inside one bank")
+            guard r.size > 0, r.start % 4096 == 0, r.size % 4096 == 0 else {
+                throw LayoutError("layout \(name): \(what) \(r) is empty or not 4 KiB aligned")
+            }
+            guard r.checkedEnd != nil, banks.contains(where: { $0.contains(r) }) else {
+                throw LayoutError("layout \(name): \(what) \(r) is not inside one memory bank")
             }
         }
         if let pool = kfencePool, pool.overlaps(kernelImage) {
@@ -76,12 +124,16 @@ public struct MachineLayout: Equatable, Sendable {
 
     /// A built-in layout; `memory` is ignored by fixed machines (ampereone-256g).
     public static func builtin(_ name: String, memory: UInt64, earlyKfence: Bool = false) throws(LayoutError) -> MachineLayout {
-        var banks: [PhysRange]
+        let banks: [PhysRange]
         switch name {
-        case "single":
-            banks = [PhysRange(start: 0x4000_0000, size: memory)]  // RAM base of QEMU's virt board
-        case "numa2", "numa4":
-            banks = try numaBanks(nodes: name == "numa2" ? 2 : 4, memory: memory)
+        case "single", "numa2", "numa4":
+            // Bounds every bank computation below; the layout's own check then places the banks.
+            guard memory <= LinearMapRange.span else {
+                throw LayoutError("--memory: 0x\(String(memory, radix: 16)) bytes is more than the 48-bit linear map holds; use at most 128T")
+            }
+            banks = name == "single"
+                ? [PhysRange(start: 0x4000_0000, size: memory)]  // RAM base of QEMU's virt board
+                : try numaBanks(nodes: name == "numa2" ? 2 : 4, memory: memory)
         case "ampereone-256g":
             banks = ampereOneBanks
         default:
@@ -90,10 +142,11 @@ public struct MachineLayout: Equatable, Sendable {
         guard banks[0].size >= 64 << 20 else {
             throw LayoutError("--memory: at least 64M per bank is needed (kernel image and early pools live in the first bank)")
         }
-        let kernel = PhysRange(start: banks[0].start + (2 << 20), size: defaultKernelImageSize)
         // memblock allocates top-down: the early pool lands just below the top of bank 0.
         let pool = earlyKfence ? PhysRange(start: banks[0].end - kfencePoolSize - 0x1_0000, size: kfencePoolSize) : nil
-        return try MachineLayout(name: name, banks: banks, kernelImage: kernel, kfencePool: pool)
+        do { return try MachineLayout(name: name, banks: banks, kfencePool: pool) } catch {
+            throw LayoutError("--memory: \(error.description); use a smaller --memory")
+        }
     }
 
     /// One bank per socket, 1 TiB apart (or the next TiB multiple that holds a node),
@@ -119,7 +172,8 @@ public struct MachineLayout: Equatable, Sendable {
     /// MemTotal the kernel would report: RAM less the kernel image, the struct-page
     /// array (64 bytes per 4 KiB page) and the linear map's page tables.
     public func memTotalKB(pageTableBytes: Int) -> UInt64 {
-        let memmap = totalBytes / 64
-        return (totalBytes - kernelImage.size - memmap - UInt64(pageTableBytes)) / 1024
+        let reserved = kernelImage.size + totalBytes / 64 + UInt64(pageTableBytes)
+        // A layout of a few pages can reserve more than it has: MemTotal stops at 0.
+        return totalBytes > reserved ? (totalBytes - reserved) / 1024 : 0
     }
 }

@@ -49,10 +49,14 @@ public struct Geometry: Sendable, Equatable {
     @inlinable public func allowsBlock(_ level: Level) -> Bool { level == .pmd || (level == .pud && hasPUDBlocks) }
 }
 
-/// The 48-bit linear map: VA = pageOffset + (PA - memstart).
+/// The 48-bit linear map [PAGE_OFFSET, PAGE_END): VA = PAGE_OFFSET + (PA - memstart).
 public enum LinearMapRange {
     public static let start: UInt64 = 0xffff_0000_0000_0000
     public static let end: UInt64 = 0xffff_8000_0000_0000
+    /// 128 TiB: the most RAM, memstart to the top bank's end, it can map.
+    public static let span = end - start
+    /// "[0xffff000000000000, 0xffff800000000000)", for messages.
+    public static let description = "[0x\(String(start, radix: 16)), 0x\(String(end, radix: 16)))"
 }
 
 @inlinable public func isAligned(_ x: UInt64, _ size: UInt64) -> Bool { x & (size &- 1) == 0 }

@@ -25,8 +25,14 @@ public struct Translation: Equatable, Sendable {
 }
 
 extension PageTable {
-    /// Translate `va` by walking the tables (uncounted).
+    /// Translate `va` by walking the tables (uncounted); nil outside the kernel half.
     public func translate(_ va: UInt64) -> Translation? {
+        VirtualAddress(va).flatMap(translate)
+    }
+
+    /// Translate `address` by walking the tables (uncounted).
+    public func translate(_ address: VirtualAddress) -> Translation? {
+        let va = address.bits
         var table = root
         var inherited: UInt64 = 0
         for level in Level.allCases {
@@ -51,9 +57,9 @@ extension PageTable {
             | (table.raw & Descriptor.uxnTable != 0 ? Descriptor.uxn : 0)
     }
 
-    /// The leaves overlapping [start, end), in VA order.
+    /// The leaves overlapping [start, end), in VA order: none below the kernel half.
     public func leaves(from start: UInt64, to end: UInt64) -> LeafIterator {
-        LeafIterator(table: self, start: start, end: end)
+        LeafIterator(table: self, start: max(start, VirtualAddress.kernelHalfStart), end: end)
     }
 
     /// Calls `body` for every entry of every table reachable from the root (uncounted):

@@ -12,6 +12,7 @@ public struct CreatePathWalker: SplitWalker {
     public init(options: WalkerOptions) { self.options = options }
 
     public func split(_ pt: PageTable, from start: UInt64, to end: UInt64) throws(KernelError) {
+        try pt.checkRange(from: start, to: end)
         guard start < end else { return }
         // The create walker checks block alignment on the PA too. An unmapped start has
         // no PA; the linear map keeps PA ≡ VA modulo every block size, so the VA stands in.

@@ -24,6 +24,7 @@ public struct LeafWalker: SplitWalker {
         }
         let page = pt.geometry.pageSize
         guard isAligned(start, page) && isAligned(end, page) else { throw .einval }
+        try pt.checkRange(from: start, to: end)
 
         pt.takeSplitLock()
         try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in

@@ -46,9 +46,11 @@ extension PageWalkCallbacks {
 // Inlinable so each caller's callbacks are specialised in: the PTE loop then calls
 // them directly instead of through protocol witnesses, once per entry.
 extension PageTable {
-    /// walk_page_range_novma over the kernel map: one descent, stopping at the first error.
+    /// walk_page_range_novma over the kernel map: one descent, stopping at the first error;
+    /// EINVAL for a range outside the kernel half.
     @inlinable public func walkPageRange<C: PageWalkCallbacks>(from start: UInt64, to end: UInt64,
                                                     _ callbacks: inout C) throws(KernelError) {
+        try checkRange(from: start, to: end)
         beginWalk()
         var addr = start
         while addr < end {

@@ -17,6 +17,7 @@ public struct RangeWalker: SplitWalker {
 
     /// split_kernel_pgtable_mapping(start, end, flags): GFP_ATOMIC when a flag is set.
     public func splitKernelPgtableMapping(_ pt: PageTable, _ start: UInt64, _ end: UInt64) throws(KernelError) {
+        try pt.checkRange(from: start, to: end)
         let walk = RangeSplit(pt: pt, flags: options.flags)
         pt.takeSplitLock()
         try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in

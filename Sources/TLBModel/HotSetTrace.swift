@@ -1,3 +1,4 @@
+import LinearMap
 import PageTableModel
 
 /// Uniform accesses within a working set of `bytes` (page-rounded) placed at a seeded
@@ -10,8 +11,10 @@ public struct HotSetTrace: TraceGenerator {
     /// `--working-set`: must fit in one mapped range.
     public init(space: AddressSpace, bytes: UInt64, seed: UInt64) throws(TLBModelError) {
         random = TraceRandom(seed: seed)
-        guard let base = Self.place(alignUp(bytes, 4096), in: space, &random) else {
-            throw TLBModelError("--working-set: \(bytes) bytes must be positive and fit in one memory bank")
+        // Bounded by a bank first, so the page rounding cannot wrap.
+        let largest = space.ranges.map { $0.end - $0.start }.max() ?? 0
+        guard bytes > 0, bytes <= largest, let base = Self.place(alignUp(bytes, 4096), in: space, &random) else {
+            throw TLBModelError("--working-set: \(bytes) bytes must be positive and fit in one memory bank (at most \(ByteSize.format(largest)))")
         }
         self.base = base
         self.bytes = alignUp(bytes, 4096)

@@ -38,7 +38,7 @@ public struct MemcachedTrace: TraceGenerator {
         items = try ZipfSampler(count: slots, exponent: mix.zipfExponent)
         scatter = AffinePermutation(count: slots, random: &random)
         guard let base = HotSetTrace.place(alignUp(mix.metadataBytes, 4096), in: space, &random) else {
-            throw TLBModelError("--working-set: memcached metadata of \(mix.metadataBytes) bytes must fit in one memory bank")
+            throw TLBModelError("--trace: memcached metadata of \(mix.metadataBytes) bytes must fit in one memory bank")
         }
         metadataBase = base
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LinearMap
 
 /// Replays recorded virtual addresses in order, starting over at the end.
 public struct ReplayTrace: TraceGenerator {
@@ -11,19 +12,19 @@ public struct ReplayTrace: TraceGenerator {
         self.addresses = addresses
     }
 
-    /// A file with one hexadecimal VA per line ("0x" optional); blank lines and lines
-    /// starting with "#" are skipped.
+    /// A UTF-8 file with one hexadecimal VA per line ("0x" optional); "\n" or "\r\n"
+    /// line ends, a byte-order mark, blank lines and lines starting with "#" are allowed.
+    /// Any VA is accepted: one the map does not translate is a fault when replayed.
     public init(contentsOfFile path: String) throws(TLBModelError) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw TLBModelError("--trace: \(path) cannot be read")
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw TLBModelError("--trace: \(path) cannot be read as UTF-8 text")
         }
         var vas: [UInt64] = []
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, raw) in InputText.lines(of: text).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let digits = line.hasPrefix("0x") || line.hasPrefix("0X") ? line.dropFirst(2) : Substring(line)
-            guard let va = UInt64(digits, radix: 16) else {
-                throw TLBModelError("--trace: \(path) line \(n + 1): '\(line)' is not a hexadecimal address")
+            guard let va = InputText.hex(line) else {
+                throw TLBModelError("--trace: \(path):\(n + 1): '\(line)' is not a hexadecimal address; expected one VA per line, such as 0xffff000012345000")
             }
             vas.append(va)
         }

@@ -6,7 +6,8 @@ public enum TLBOutcome: Equatable, Sendable {
     case hit(level: Int)
     /// Missed every level; the walk read `reads` descriptors (1–4).
     case walk(reads: Int)
-    /// Missed every level and the walk found no valid leaf.
+    /// Missed every level and the walk found no valid leaf, or the address is outside the
+    /// kernel half the tables translate.
     case fault
 }
 
@@ -135,7 +136,8 @@ public final class SimulatedTLB {
     private func touchWalks(_ n: Int) {
         guard let root else { return }
         let start = Descriptor.table(at: root.address, pxnTable: false).raw
-        for k in 0..<n { cursors[k] = start }
+        // Only kernel-half addresses index the tables: a lower one would load an alias.
+        for k in 0..<n { cursors[k] = VirtualAddress(batch[k]) == nil ? 0 : start }
         var sink: UInt64 = 0
         for level in 0..<4 {
             for k in 0..<n where cursors[k] != 0 {
@@ -198,6 +200,8 @@ public final class SimulatedTLB {
     /// The translation size (a `PageSize` raw value) and descriptors read, nil on a fault.
     private func walk(_ va: UInt64) -> (size: Int, reads: Int)? {
         guard var table = root else { preconditionFailure("attach the TLB to a page table first") }
+        // The tables index bits 47:12 alone: a lower-half address would walk its kernel alias.
+        guard VirtualAddress(va) != nil else { return nil }
         var level = 0, reads = 0
         if hasWalkCache {
             for l in stride(from: 2, through: 0, by: -1) {

@@ -10,7 +10,8 @@ public struct TLBMetrics: Equatable, Sendable {
     public var dtlbWalk = 0
     /// Walks by descriptor reads: index 0 = one read … index 3 = four.
     public var walksByDepth = [0, 0, 0, 0]
-    /// Accesses whose walk found no valid leaf (not counted as walks or refs).
+    /// Accesses whose walk found no valid leaf, or outside the kernel half the tables
+    /// translate (not counted as hits, walks or refs).
     public var faults = 0
 
     public init() {}

@@ -1,5 +1,8 @@
-/// A rejected TLB-model parameter: one line naming the command-line option at fault.
+import LinearMap
+
+/// A rejected TLB-model parameter: one line (control characters of echoed input escaped)
+/// naming the command-line option at fault.
 public struct TLBModelError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+    public let description: String
+    public init(_ description: String) { self.description = InputText.escaped(description) }
 }

@@ -7,7 +7,11 @@ public struct ZipfTrace: TraceGenerator {
     private let scatter: AffinePermutation?
     private var random: TraceRandom
 
+    /// Scattered ranks need at most 2^32 pages (16 TiB), the permutation's limit.
     public init(space: AddressSpace, exponent: Double, scattered: Bool = true, seed: UInt64) throws(TLBModelError) {
+        guard !scattered || space.pages <= 1 << 32 else {
+            throw TLBModelError("--memory: the zipf trace scatters ranks over at most 2^32 pages; use at most 16T")
+        }
         self.space = space
         sampler = try ZipfSampler(count: space.pages, exponent: exponent)
         random = TraceRandom(seed: seed)

@@ -39,13 +39,15 @@ import TLBModel
         try "0x1000\nzz\n".write(toFile: bad, atomically: true, encoding: .utf8)
         defer { for p in [empty, bad] { try? FileManager.default.removeItem(atPath: p) } }
         #expect(throws: TLBModelError("--trace: \(empty) holds no addresses")) { try ReplayTrace(contentsOfFile: empty) }
-        #expect(throws: TLBModelError("--trace: \(bad) line 2: 'zz' is not a hexadecimal address")) { try ReplayTrace(contentsOfFile: bad) }
-        #expect(throws: TLBModelError("--trace: /nonexistent/x cannot be read")) { try ReplayTrace(contentsOfFile: "/nonexistent/x") }
+        #expect(throws: TLBModelError("--trace: \(bad):2: 'zz' is not a hexadecimal address; expected one VA per line, such as 0xffff000012345000")) {
+            try ReplayTrace(contentsOfFile: bad)
+        }
+        #expect(throws: TLBModelError("--trace: /nonexistent/x cannot be read as UTF-8 text")) { try ReplayTrace(contentsOfFile: "/nonexistent/x") }
     }
 
     @Test func workingSet() {
         let space = AddressSpace(ranges: [(0x10000, 0x20000)])
-        #expect(throws: TLBModelError("--working-set: 131072 bytes must be positive and fit in one memory bank")) {
+        #expect(throws: TLBModelError("--working-set: 131072 bytes must be positive and fit in one memory bank (at most 64K)")) {
             try HotSetTrace(space: space, bytes: 0x20000, seed: 0)
         }
     }
