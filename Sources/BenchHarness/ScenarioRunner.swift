@@ -43,7 +43,10 @@ public enum ScenarioRunner {
         var requests: PermRequests?
         switch spec.scenario {
         case .replay(let ops, _, _):
-            do { trace = try OpTrace.parse(path: ops) } catch { throw RunError("--ops: \(error.description)") }
+            do {
+                trace = try OpTrace.parse(path: ops)
+                try trace!.check(against: layout, file: ops)
+            } catch { throw RunError("--ops: \(error.description)") }
         case .perm(let p):
             do { requests = try permRequests(p, layout) } catch { throw RunError("--request-pages: \(error.description)") }
         case .debugPagealloc:

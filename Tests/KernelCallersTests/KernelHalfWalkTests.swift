@@ -16,7 +16,7 @@ import KernelCallers
     func everyWalkerRefusesAtOnceAndChangesNothing(kind: WalkerKind) throws {
         let layout = try singleLayout()
         let pt = try buildMap(layout)
-        let w = walker(kind)
+        let w = makeWalker(kind, options: WalkerOptions())
         for (start, end) in Self.refused {
             #expect(throws: KernelError.einval, "[\(start), \(end))") { try w.split(pt, from: start, to: end) }
         }
@@ -30,7 +30,7 @@ import KernelCallers
     func setMemoryROOfPageZeroIsEINVAL(kind: WalkerKind, bbml2: Bool) throws {
         let layout = try singleLayout()
         let pt = try buildMap(layout)
-        let perms = Permissions(pt: pt, walker: walker(kind) { $0.bbml2 = bbml2 })
+        let perms = Permissions(pt: pt, context: context { $0.bbml2 = bbml2 }, walker: kind)
         #expect(throws: KernelError.einval) { try perms.setMemoryRO(0, pages: 1) }
         #expect(throws: KernelError.einval) { try perms.updateRangeProt(0, size: pageOffset, .readOnly) }
         #expect(pt.counters.entriesVisited == 0 && pt.counters.totalEntriesWritten == 0)
@@ -42,7 +42,7 @@ import KernelCallers
         let layout = try singleLayout()
         for kind in WalkerKind.allCases {
             let pt = try buildMap(layout)
-            try walker(kind).split(pt, from: layout.linearStart + GiB + 4096, to: layout.linearStart + GiB + 8192)
+            try makeWalker(kind, options: WalkerOptions()).split(pt, from: layout.linearStart + GiB + 4096, to: layout.linearStart + GiB + 8192)
             #expect(pt.translate(layout.linearStart + GiB + 4096)?.level == .pte, "\(kind)")
         }
     }

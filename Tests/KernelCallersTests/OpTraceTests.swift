@@ -133,7 +133,7 @@ func opsOutsideRAMFailTheCheckNamingTheirStart(op: String, column: Int, message:
     let pt = try buildMap(layout)
     let trace = try OpTrace.parse(text: "op,start,size,context\nset_memory_ro,0x0,4096,task\n")
     #expect(throws: OpTraceError(file: "x.csv", line: 2, column: nil, message: "set_memory_ro failed: EINVAL")) {
-        try trace.replay(Permissions(pt: pt, walker: walker(.leaf)), file: "x.csv")
+        try trace.replay(Permissions(pt: pt, walker: .leaf), file: "x.csv")
     }
     #expect(pt.translate(pageOffset)!.attributes & Descriptor.write != 0)
     #expect(pt.firstMismatch(with: try buildMap(layout), from: layout.linearStart, to: layout.linearEnd) == nil)
@@ -147,7 +147,7 @@ func opsOutsideRAMFailTheCheckNamingTheirStart(op: String, column: Int, message:
         try wrapping.check(against: layout, file: "w")
     }
     #expect(throws: OpTraceError(file: "w", line: 1, column: nil, message: "split failed: EINVAL")) {
-        try wrapping.replay(Permissions(pt: try buildMap(layout), walker: walker(.pagewalk)), file: "w")
+        try wrapping.replay(Permissions(pt: try buildMap(layout), walker: .pagewalk), file: "w")
     }
 }
 
