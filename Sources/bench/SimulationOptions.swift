@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchHarness
+import Foundation
 
 /// The simulation parameters, as text: `RunConfig.apply` parses them, so `run` and
 /// `sweep` (where each may be a comma-separated list) share one parser and its errors.
@@ -70,7 +71,11 @@ struct OutputOptions: ParsableArguments {
         try checkFormat()
         let configs = configs.map { c in var c = c; c.verify = verify; return c }
         let csvFile = try csv.map { path throws(RunError) in try CSVOutput(path: path, header: csvHeader) }
-        let results = try runAll(configs, csv: csvFile, progress: Progress(total: configs.count, quiet: quiet))
+        let results: [RunResult]
+        do { results = try runAll(configs, csv: csvFile, progress: Progress(total: configs.count, quiet: quiet)) } catch {
+            if let note = csvFile?.abandonNote { FileHandle.standardError.write(Data("bench: \(note)\n".utf8)) }
+            throw error
+        }
         switch format {
         case "csv": print(([CSVSchema.header] + results.map(CSVSchema.row)).joined(separator: "\n"))
         case "json": print(SummaryTable.json(results))
