@@ -7,7 +7,7 @@ import Testing
         #expect(Progress.line(done: 0, total: 1, elapsed: 2, label: "boot") == "[........................] 0/1 ETA --:--  boot")
         #expect(Progress.line(done: -3, total: 4, elapsed: 2, label: "") == "[........................] 0/4 ETA --:--  ")
         #expect(Progress.line(done: 1, total: 4, elapsed: 2, label: "x") == "[######..................] 1/4 ETA 0:06  x")
-        #expect(Progress.line(done: Int.max, total: Int.max, elapsed: 1, label: "") .hasPrefix("[########################]"))
+        #expect(Progress.line(done: Int.max, total: Int.max, elapsed: 1, label: "").hasPrefix("[########################]"))
         #expect(Progress.line(done: 3, total: 0, elapsed: 1, label: "") == "[........................] 0/0 ETA --:--  ")
         #expect(Progress.line(done: 3, total: -2, elapsed: 1, label: "") == "[........................] 0/0 ETA --:--  ")
     }
