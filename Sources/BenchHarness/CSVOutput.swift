@@ -1,37 +1,44 @@
 import Foundation
 
-/// A CSV file written row by row as runs finish. Opened only after every input was
-/// checked; removed again if the runs fail, so no partial file is left behind.
+/// A CSV file written row by row as runs finish, through an `OutputFile`: the rows go
+/// to FILE.partial and replace FILE only when every run finished.
 public final class CSVOutput {
     public let path: String
-    private let file: UnsafeMutablePointer<FILE>
+    private let file: OutputFile
+    public private(set) var rowsWritten = 0
+    /// Set by `abandon` when rows were kept: what to tell the user.
+    public private(set) var abandonNote: String?
 
     public init(path: String, header: Bool = true) throws(RunError) {
-        guard let f = fopen(path, "w") else {
-            throw RunError("--csv: cannot write '\(path)' (\(String(cString: strerror(errno))))")
-        }
         self.path = path
-        file = f
-        if header { write(CSVSchema.header) }
+        file = try OutputFile(path: path, option: "--csv")
+        guard header else { return }
+        do { try file.write(CSVSchema.header + "\n") } catch {
+            file.abandon(keepingPartial: false)
+            throw error
+        }
     }
 
-    public func append(_ result: RunResult) { write(CSVSchema.row(result)) }
-
-    private func write(_ line: String) {
-        fputs(line + "\n", file)
-        fflush(file)
+    public func append(_ result: RunResult) throws(RunError) {
+        try file.write(CSVSchema.row(result) + "\n")
+        rowsWritten += 1
     }
 
-    public func finish() { fclose(file) }
+    /// Every run finished: the rows replace FILE.
+    public func finish() throws(RunError) { try file.commit() }
 
-    public func abandon() {
-        fclose(file)
-        unlink(path)
+    /// The runs failed: any earlier FILE stays. Rows written so far are kept in
+    /// FILE.partial, and the note saying so is returned; with none, nothing is left.
+    @discardableResult
+    public func abandon() -> String? {
+        let kept = file.abandon(keepingPartial: rowsWritten > 0)
+        abandonNote = kept.map { "partial rows kept in \($0)" }
+        return abandonNote
     }
 }
 
 /// Runs `configs` in order, streaming each row to `csv`; on the first failure the CSV
-/// is removed and the error rethrown.
+/// is abandoned (see `CSVOutput.abandon`) and the error rethrown.
 public func runAll(_ configs: [RunSpec], csv: CSVOutput?, progress: Progress?,
                    onResult: (RunResult) -> Void = { _ in }) throws(RunError) -> [RunResult] {
     var results: [RunResult] = []
@@ -40,16 +47,16 @@ public func runAll(_ configs: [RunSpec], csv: CSVOutput?, progress: Progress?,
         for (i, p) in prepared.enumerated() {
             progress?.update(done: i, label: SummaryTable.label(p.spec))
             let r = try ScenarioRunner.run(p)
-            csv?.append(r)
+            try csv?.append(r)
             onResult(r)
             results.append(r)
         }
+        try csv?.finish()
         progress?.finish()
     } catch {
         progress?.finish()
         csv?.abandon()
         throw error
     }
-    csv?.finish()
     return results
 }

@@ -1,4 +1,5 @@
 import PageTableModel
+import Reports
 import TLBModel
 
 /// The CSV schema: stable column order, numbers and short identifiers only. Bump
@@ -19,7 +20,7 @@ public enum CSVSchema {
     public static func fields(_ r: RunResult) -> [String] { columns.map { $0.value(r) } }
 
     /// The row as RFC 4180 CSV text.
-    public static func row(_ r: RunResult) -> String { fields(r).map(quoteField).joined(separator: ",") }
+    public static func row(_ r: RunResult) -> String { CSVTable.record(fields(r)) }
 
     private static func c(_ name: String, _ unit: String, _ meaning: String, _ value: @escaping @Sendable (RunResult) -> String) -> Column {
         Column(name: name, unit: unit, meaning: meaning, value: value)
@@ -116,7 +117,3 @@ func format4(_ x: Double) -> String { String(format: "%.4f", x) }
 
 import Foundation
 
-func quoteField(_ field: String) -> String {
-    guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-    return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}

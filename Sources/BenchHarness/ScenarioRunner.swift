@@ -31,7 +31,6 @@ public enum ScenarioRunner {
 
     public static func prepare(_ spec: RunSpec) throws(RunError) -> Prepared {
         let layout = try machineLayout(spec)
-        try ResourceGuard.check(layout, needsFullPTEMap: spec.mayReachFullPTEMap)
         var context = spec.context
         context.kfencePool = layout.kfencePool.map { layout.va(ofPA: $0.start)..<layout.va(ofPA: $0.end) }
         var hashes: [String: String] = [:]
@@ -54,11 +53,21 @@ public enum ScenarioRunner {
         default: break
         }
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
+        try ResourceGuard.check(layout, tables: spec.mayReachFullPTEMap ? .fullPTE : .blocks,
+                                extraBytes: heldBesideTables(spec, layout, tlbRun))
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, requests: requests,
                         tlbRun: tlbRun, hashes: hashes)
     }
 
-    static func machineLayout(_ spec: RunSpec) throws(RunError) -> MachineLayout {
+    /// What a run holds besides its tables: the simulated TLB and its trace, and the
+    /// fresh map `--verify` compares with.
+    static func heldBesideTables(_ spec: RunSpec, _ layout: MachineLayout, _ tlbRun: TLBRun?) -> UInt64 {
+        let verify = spec.verify ? ResourceGuard.tableBytes(layout, tables: spec.mode == .pte ? .fullPTE : .blocks) ?? .max : 0
+        let (sum, overflow) = verify.addingReportingOverflow(tlbRun?.heldBytes ?? 0)
+        return overflow ? .max : sum
+    }
+
+    public static func machineLayout(_ spec: RunSpec) throws(RunError) -> MachineLayout {
         do {
             switch spec.layout {
             case .builtin(let name, let memory, let earlyKfence):

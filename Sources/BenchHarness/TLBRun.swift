@@ -22,6 +22,13 @@ struct TLBRun {
         }
     }
 
+    /// Bytes the TLB's entries and index and a trace file's addresses hold (an upper
+    /// bound: a few hundred bytes an entry).
+    var heldBytes: UInt64 {
+        let entries = configuration.levels.reduce(0) { $0 + $1.entries } + (configuration.walkCache?.entries ?? 0)
+        return UInt64(entries) * 512 + UInt64(replay?.count ?? 0) * 8
+    }
+
     /// Runs the trace over `pt` through a fresh TLB attached to it.
     func run(_ pt: PageTable, _ layout: MachineLayout) throws(RunError) -> TLBMetrics {
         let tlb: SimulatedTLB

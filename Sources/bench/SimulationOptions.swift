@@ -95,8 +95,15 @@ struct OutputOptions: ParsableArguments {
     func execute(_ specs: [RunSpec], csvHeader: Bool = true) throws(RunError) -> [RunResult] {
         try checkFormat()
         let specs = specs.map { s in var s = s; s.verify = verify; return s }
+        if let csv {
+            try OutputFile.refuseOverlap(output: csv, inputs: specs.flatMap { $0.inputs.map { ($0.option, Optional($0.path)) } }, option: "--csv")
+        }
         let csvFile = try csv.map { path throws(RunError) in try CSVOutput(path: path, header: csvHeader) }
-        let results = try runAll(specs, csv: csvFile, progress: Progress(total: specs.count, quiet: quiet))
+        let results: [RunResult]
+        do { results = try runAll(specs, csv: csvFile, progress: Progress(total: specs.count, quiet: quiet)) } catch {
+            if let note = csvFile?.abandonNote { FileHandle.standardError.write(Data("bench: \(note)\n".utf8)) }
+            throw error
+        }
         switch format {
         case "csv": print(([CSVSchema.header] + results.map(CSVSchema.row)).joined(separator: "\n"))
         case "json": print(SummaryTable.json(results))

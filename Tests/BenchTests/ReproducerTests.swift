@@ -33,10 +33,11 @@ import Testing
         let r = try BenchProcess.run(["--scenario", "repaint", "--memory", "2G", "--fail-after", "3"])
         #expect(r.status == 0)
         #expect(r.stderr.contains("returned ENOMEM or EINVAL"))
-        let lines = r.stdout.split(separator: "\n")
-        let header = lines[0].split(separator: " ", omittingEmptySubsequences: true)
-        #expect(header.contains("errors"))
-        #expect(lines.count >= 3)
+        // The errors cell sits right-aligned under its header.
+        let lines = r.stdout.split(separator: "\n").map { Array($0) }
+        let header = String(lines[1]), row = lines[3]
+        let end = try #require(header.range(of: "errors")).upperBound.utf16Offset(in: header)
+        #expect(String(row[(end - 6)..<end]).trimmingCharacters(in: .whitespaces) == "1")
     }
 
     @Test func emptyBaselineIsAnError() throws {
