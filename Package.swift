@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "KernelCallersTests", dependencies: ["KernelCallers", "SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "PageTableModel", "LinearMap"]),
-        .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "bench"]),
+        .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "Reports", "bench"]),
         // Malformed and extreme inputs through every parser: a clean error, never a trap.
         .testTarget(name: "ParserFuzzTests", dependencies: ["BenchHarness", "LinearMap", "KernelCallers", "TLBModel", "PageTableModel"]),
         .executableTarget(

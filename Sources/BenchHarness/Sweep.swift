@@ -12,6 +12,21 @@ public enum Sweep {
         return try combinations.map { c throws(RunError) in try RunSpec.parse(c) }
     }
 
+    /// A sweep option's comma-separated items; `\,` is a comma inside an item (a file
+    /// name with a comma).
+    public static func listItems(_ text: String) -> [String] {
+        var items = [""]
+        var escaped = false
+        for ch in text {
+            if escaped { items[items.count - 1].append(ch); escaped = false }
+            else if ch == "\\" { escaped = true }
+            else if ch == "," { items.append("") }
+            else { items[items.count - 1].append(ch) }
+        }
+        if escaped { items[items.count - 1].append("\\") }
+        return items
+    }
+
     /// `K/N` with 1 ≤ K ≤ N.
     public static func parseShard(_ text: String) throws(RunError) -> (k: Int, n: Int) {
         let parts = text.split(separator: "/").compactMap { Int($0) }

@@ -51,7 +51,7 @@ struct Sweep: ParsableCommand {
 
     func run() throws {
         try Bench.reportingErrors {
-            let axes = simulation.given.map { (option: $0.0, values: $0.1.split(separator: ",").map(String.init)) }
+            let axes = simulation.given.map { (option: $0.0, values: BenchHarness.Sweep.listItems($0.1)) }
             let all = try BenchHarness.Sweep.product(axes)
             let (k, n) = try shard.map { s throws(RunError) in try BenchHarness.Sweep.parseShard(s) } ?? (1, 1)
             _ = try output.execute(Array(BenchHarness.Sweep.shard(all, k: k, n: n)), csvHeader: k == 1)

@@ -12,6 +12,13 @@ func spec(_ pairs: [(String, String)]) throws -> RunSpec { try RunSpec.parse(pai
         #expect(Sweep.shard(all, k: 1, n: 8).isEmpty)
     }
 
+    @Test func sweepListItemsSplitOnUnescapedCommas() {
+        #expect(Sweep.listItems("a,b") == ["a", "b"])
+        #expect(Sweep.listItems("a\\,b,c") == ["a,b", "c"])
+        #expect(Sweep.listItems("x,") == ["x", ""])
+        #expect(Sweep.listItems("end\\") == ["end\\"])
+    }
+
     @Test func repaintReportsItsWalkAndPTEResult() throws {
         let r = try ScenarioRunner.run(spec([("scenario", "repaint"), ("memory", "2G")]))
         // Everything but the kernel alias's whole 2 MiB blocks ends up as plain PTEs.

@@ -1,5 +1,6 @@
 import BenchHarness
 import Foundation
+import Reports
 import Testing
 
 /// The harness's reproducers, run as a user would run them.
@@ -75,5 +76,109 @@ import Testing
         let r = try BenchProcess.run(["check", "--baseline", baseline, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("compared 1 run(s)") && r.stdout.contains("0 regressed"))
+    }
+
+    // MARK: Files
+
+    /// A bad input never touches an existing --csv file.
+    @Test(arguments: [
+        ["--memory", "64T", "--mode", "pte"], ["--layout", "/nonexistent/x.json"],
+        ["--scenario", "tlb", "--trace", "/nonexistent/t.txt"], ["--scenario", "replay", "--ops", "BADTRACE"],
+    ])
+    func badInputLeavesAnEarlierCSV(arguments: [String]) throws {
+        let csv = try write("EARLIER\n", "out.csv")
+        let bad = try write("op,start,size,context\nset_memory_ro,zzz,4096,task\n", "bad.csv")
+        let r = try BenchProcess.run(arguments.map { $0 == "BADTRACE" ? bad : $0 } + ["--csv", csv, "--quiet"])
+        #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == "EARLIER\n")
+        #expect(!FileManager.default.fileExists(atPath: csv + ".partial"))
+    }
+
+    /// `--csv trace.csv --ops trace.csv` emptied and deleted the trace.
+    @Test func anOutputThatIsAnInputIsRefused() throws {
+        let text = "op,start,size,context\nset_memory_ro,0xffff000040400000,4096,task\n"
+        let ops = try write(text, "ops.csv")
+        let r = try BenchProcess.run(["--scenario", "replay", "--memory", "2G", "--ops", ops, "--csv", ops])
+        expectOneLineError(r, naming: "--csv")
+        #expect(try String(contentsOfFile: ops, encoding: .utf8) == text)
+        let layout = try write(#"{"banks": [{"start": "0x40000000", "size": "1G"}]}"#, "l.json")
+        expectOneLineError(try BenchProcess.run(["--layout", layout, "--csv", layout]), naming: "--csv")
+        #expect(try String(contentsOfFile: layout, encoding: .utf8).hasPrefix("{"))
+    }
+
+    // MARK: Arithmetic and addresses
+
+    @Test(arguments: [["--memory", "0xFFFFFFFFFFFFF000"], ["--memory", "0xFFFFFFFFFFFF0000", "--layout", "numa4"]])
+    func hugeSizesAreOneLineErrors(arguments: [String]) throws {
+        expectOneLineError(try BenchProcess.run(arguments), naming: "--memory")
+    }
+
+    @Test(arguments: [#"{"banks": [{"start": "0xffffffffffff0000", "size": "1G"}]}"#,
+                      #"{"banks": [{"start": "0x40000000", "size": "1G"}], "kernel": {"start": "0xfffffffffff00000", "size": "16M"}}"#])
+    func jsonPastTwoToTheSixtyFourIsAnError(json: String) throws {
+        expectOneLineError(try BenchProcess.run(["--layout", try write(json, "big.json")]), naming: "--layout")
+    }
+
+    /// Op `set_memory_ro,0x0,4096,task` changed the page at PAGE_OFFSET and --verify passed.
+    @Test func opsOutsideTheLinearMapNameFileLineAndColumn() throws {
+        let ops = try write("op,start,size,context\nset_memory_ro,0x0,4096,task\n", "low.csv")
+        let r = try BenchProcess.run(["--scenario", "replay", "--memory", "1G", "--ops", ops, "--verify"])
+        expectOneLineError(r, naming: "--ops: \(ops):2:15: ")
+        let walk = try write("op,start,size,context\nsplit,0x0,0xffff000000000000,task\n", "lowwalk.csv")
+        expectOneLineError(try BenchProcess.run(["--scenario", "replay", "--memory", "1G", "--ops", walk, "--walker", "pagewalk"]),
+                           naming: "--ops: \(walk):2:")
+    }
+
+    /// A TLB trace of low addresses walked the linear map; now each access faults.
+    @Test func lowTraceAddressesFault() throws {
+        let trace = try write("0x1000\n0x2000\n", "low.txt")
+        let r = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--accesses", "10", "--format", "csv"])
+        #expect(r.status == 0)
+        let row = try #require(CSVTable(parsing: r.stdout).rows.first)
+        #expect(row["tlb_faults"] == "10" && row["dtlb_walk"] == "0")
+    }
+
+    @Test func crlfAndABOMAreAccepted() throws {
+        let ops = try write("\u{FEFF}op,start,size,context\r\nset_memory_ro,0xffff000040400000,4096,task\r\n", "crlf.csv")
+        let r = try BenchProcess.run(["--scenario", "replay", "--memory", "2G", "--ops", ops, "--format", "csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let trace = try write("\u{FEFF}0xffff000040400000\r\nnope\r\n", "crlf.txt")
+        expectOneLineError(try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace]), naming: "--trace")
+    }
+
+    // MARK: CSV
+
+    /// A layout name with a comma, or a trace path with one, shifted the columns.
+    @Test func fieldsWithCommasAreQuotedAndReRun() throws {
+        let layout = try write(#"{"name": "box, two \"banks\"", "banks": [{"start": "0x40000000", "size": "1G"}]}"#, "comma.json")
+        let trace = try write("0xffff000000400000\n", "a,b.txt")
+        let csv = BenchProcess.temporaryPath("quoted.csv")
+        let r = try BenchProcess.run(["--scenario", "tlb", "--layout", layout, "--trace", trace, "--accesses", "5",
+                                      "--csv", csv, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try CSVTable(contentsOfFile: csv).rows
+        #expect(rows.count == 1 && rows[0]["layout_name"] == "box, two \"banks\"" && rows[0]["trace"] == trace)
+        #expect(rows[0]["tlb_accesses"] == "5")
+        let check = try BenchProcess.run(["check", "--baseline", csv, "--quiet"])
+        #expect(check.status == 0 && check.stdout.contains("0 regressed"), "\(check.stderr)")
+    }
+
+    /// Fractions rounded to 4 decimals made check report false regressions.
+    @Test func fullPrecisionParametersReRunExactly() throws {
+        let csv = BenchProcess.temporaryPath("fraction.csv")
+        #expect(try BenchProcess.run(["--scenario", "mosaic", "--memory", "2G", "--split-fraction", "0.00005", "--accesses", "1000",
+                                      "--csv", csv, "--quiet"]).status == 0)
+        #expect(try CSVTable(contentsOfFile: csv).rows.first?["split_fraction_requested"] == "5e-05")
+        let check = try BenchProcess.run(["check", "--baseline", csv, "--quiet"])
+        #expect(check.status == 0 && check.stdout.contains("0 moved"), "\(check.stdout)")
+    }
+
+    // MARK: Memory
+
+    /// Block-mode runs that may split everything are budgeted for a full PTE map.
+    @Test func theGuardBudgetsTheWorstCaseTheScenarioReaches() throws {
+        expectOneLineError(try BenchProcess.run(["--scenario", "perm", "--memory", "32T", "--requests", "1"]), naming: "--memory")
+        let boot = try BenchProcess.run(["--scenario", "boot", "--memory", "32T", "--format", "csv"])
+        #expect(boot.status == 0, "\(boot.stderr)")
     }
 }
