@@ -107,9 +107,9 @@ extension Parameter {
                   help: "map_mem barriers: batched (v6.10+) or per-entry.", scenarios: [.boot],
                   fallback: { _ in CreateBarrierPolicy.batched.rawValue }, canonical: word(CreateBarrierPolicy.allCases)),
         Parameter(name: "tlbi-range", column: "tlbi_range_support", form: "on|off",
-                  help: "FEAT_TLBIRANGE.", scenarios: flushing, fallback: { _ in "0" }, canonical: zeroOne),
+                  help: "FEAT_TLBIRANGE.", scenarios: flushing, fallback: { _ in "off" }, canonical: onOff),
         Parameter(name: "repeat-tlbi", column: "repeat_tlbi", form: "on|off",
-                  help: "The REPEAT_TLBI erratum workaround.", scenarios: flushing, fallback: { _ in "0" }, canonical: zeroOne),
+                  help: "The REPEAT_TLBI erratum workaround.", scenarios: flushing, fallback: { _ in "off" }, canonical: onOff),
         Parameter(name: "requests", column: "requests", form: "a whole number ≥ 0",
                   help: "perm requests / debug-pagealloc page events.", scenarios: [.perm, .debugPagealloc],
                   fallback: { _ in "10000" }, canonical: whole(min: 0)),
@@ -187,7 +187,6 @@ private func word<T: RawRepresentable>(_ cases: [T]) -> @Sendable (String) -> St
 private func word(_ names: [String]) -> @Sendable (String) -> String? { { names.contains($0) ? $0 : nil } }
 
 private let onOff: @Sendable (String) -> String? = { boolean($0).map { $0 ? "on" : "off" } }
-private let zeroOne: @Sendable (String) -> String? = { boolean($0).map { $0 ? "1" : "0" } }
 private let path: @Sendable (String) -> String? = { $0.isEmpty ? nil : $0 }
 
 /// Written at full precision: Swift prints the shortest text that parses back to the

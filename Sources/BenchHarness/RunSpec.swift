@@ -130,8 +130,8 @@ extension RunSpec {
         var c = KernelContext()
         c.lazyMMU = v["lazy"] == "on"
         c.nesting = v["nesting"].flatMap(NestingPolicy.init) ?? .tolerant
-        c.tlbiRange = v["tlbi-range"] == "1"
-        c.repeatTLBI = v["repeat-tlbi"] == "1"
+        c.tlbiRange = v["tlbi-range"] == "on"
+        c.repeatTLBI = v["repeat-tlbi"] == "on"
         c.leafSplit = v["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         c.forcePTEMapping = effectiveMode(v) == .pte
         return c

@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Barriers, TLBIs and page-table pages of the arm64 linear map's split walkers, simulated.",
         discussion: """
-            With no arguments, runs the default suite and writes Results/latest.csv.
+            With no arguments, runs the default suite and writes Results/runs/latest.csv.
             With simulation options and no subcommand, runs one scenario (as `bench run`).
 
             Examples:

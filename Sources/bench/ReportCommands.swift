@@ -17,11 +17,11 @@ struct PTDump: ParsableCommand {
               bench ptdump --layout ampereone-256g --mode pte > sim.txt
             """)
 
-    @OptionGroup var simulation: SimulationOptions
+    @OptionGroup(title: "The map to print (the one the scenario leaves)") var map: MapOptions
 
     func run() throws {
         try Bench.reportingErrors {
-            let (pt, layout) = try ScenarioRunner.finalMap(try simulation.spec())
+            let (pt, layout) = try ScenarioRunner.finalMap(try RunSpec.parse(map.given))
             print(ptdump(pt, layout: layout), terminator: "")
         }
     }

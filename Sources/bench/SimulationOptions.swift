@@ -2,10 +2,10 @@ import ArgumentParser
 import BenchHarness
 import Foundation
 
-/// The simulation parameters, as text: `RunSpec.parse` resolves them against the
-/// parameter table, so `run`, `sweep` (where each may be a comma-separated list) and
-/// `check` share one parser, one set of defaults and one set of errors.
-struct SimulationOptions: ParsableArguments {
+/// The parameters that shape the map and the operation, as text: `RunSpec.parse`
+/// resolves them against the parameter table, so `run`, `sweep`, `ptdump` and `check`
+/// share one parser, one set of defaults and one set of errors.
+struct MapOptions: ParsableArguments {
     @Option(help: help("scenario")) var scenario: String?
     @Option(help: help("walker")) var walker: String?
     @Option(help: help("lazy")) var lazy: String?
@@ -26,12 +26,6 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("nested-share"), help: help("nested-share")) var nestedShare: String?
     @Option(help: help("ops")) var ops: String?
     @Option(name: .customLong("fail-after"), help: help("fail-after")) var failAfter: String?
-    @Option(help: help("repeat")) var `repeat`: String?
-    @Option(help: help("tlb")) var tlb: String?
-    @Option(help: help("trace")) var trace: String?
-    @Option(help: help("accesses")) var accesses: String?
-    @Option(help: help("zipf")) var zipf: String?
-    @Option(name: .customLong("working-set"), help: help("working-set")) var workingSet: String?
     @Option(name: .customLong("split-fraction"), help: help("split-fraction")) var splitFraction: String?
 
     /// (option, value) for every option given.
@@ -57,26 +51,74 @@ struct SimulationOptions: ParsableArguments {
             ("nested-share", nestedShare),
             ("ops", ops),
             ("fail-after", failAfter),
-            ("repeat", `repeat`),
+            ("split-fraction", splitFraction),
+        ]
+        return all.compactMap { name, value in value.map { (name, $0) } }
+    }
+}
+
+/// The access trace of the tlb and mosaic scenarios.
+struct TraceOptions: ParsableArguments {
+    @Option(help: help("tlb")) var tlb: String?
+    @Option(help: help("trace")) var trace: String?
+    @Option(help: help("accesses")) var accesses: String?
+    @Option(help: help("zipf")) var zipf: String?
+    @Option(name: .customLong("working-set"), help: help("working-set")) var workingSet: String?
+
+    var given: [(String, String)] {
+        let all: [(String, String?)] = [
             ("tlb", tlb),
             ("trace", trace),
             ("accesses", accesses),
             ("zipf", zipf),
             ("working-set", workingSet),
-            ("split-fraction", splitFraction),
         ]
         return all.compactMap { name, value in value.map { (name, $0) } }
     }
+}
+
+/// Everything `run` and `sweep` take about what to simulate.
+struct SimulationOptions: ParsableArguments {
+    @OptionGroup(title: "What to simulate") var map: MapOptions
+    @OptionGroup(title: "Access trace (tlb, mosaic)") var trace: TraceOptions
+    @Option(help: help("repeat")) var `repeat`: String?
+
+    var given: [(String, String)] { map.given + trace.given + (`repeat`.map { [("repeat", $0)] } ?? []) }
 
     func spec() throws(RunError) -> RunSpec { try RunSpec.parse(given) }
 }
 
-/// An option's help from the parameter table: what it is, its form, where it applies.
-private func help(_ name: String) -> ArgumentHelp {
+/// An option's help from the parameter table: what it is, its default, where it applies.
+func help(_ name: String) -> ArgumentHelp {
     let p = Parameter.named(name)!
-    let scenarios = p.scenarios.count == Scenario.allCases.count ? "all scenarios"
-        : Scenario.allCases.filter(p.scenarios.contains).map(\.rawValue).joined(separator: ", ")
-    return ArgumentHelp("\(p.help) (\(scenarios))", valueName: p.form.count <= 24 ? p.form : name)
+    let scenarios = Scenario.allCases.filter(p.scenarios.contains)
+    let used = scenarios.count == Scenario.allCases.count ? "" : " Used by " + scenarios.map(\.rawValue).joined(separator: ", ") + "."
+    let value = valueName(p)
+    let form = value == p.form ? "" : " Form: \(p.form)."
+    return ArgumentHelp("\(p.help) Default: \(defaults(p, scenarios)).\(used)\(form)", valueName: value)
+}
+
+/// "256G", or per scenario where they differ: "v6.18 (repaint), ce2b3a50ad92 (kfence), …".
+private func defaults(_ p: Parameter, _ scenarios: [Scenario]) -> String {
+    var groups: [(text: String, scenarios: [String])] = []
+    for s in scenarios {
+        let text = p.defaultText(for: s) ?? "none"
+        if let i = groups.firstIndex(where: { $0.text == text }) { groups[i].scenarios.append(s.rawValue) }
+        else { groups.append((text, [s.rawValue])) }
+    }
+    guard groups.count > 1 else { return groups.first?.text ?? "none" }
+    return groups.map { "\($0.text) (\($0.scenarios.joined(separator: ", ")))" }.joined(separator: "; ")
+}
+
+private func valueName(_ p: Parameter) -> String {
+    switch p.name {
+    case "memory", "working-set": "size"
+    case "seed", "requests", "fail-after", "accesses", "repeat": "n"
+    case "softirq-share", "nested-share", "split-fraction": "fraction"
+    case "ops", "trace", "layout": "\(p.name)"
+    case "zipf": "s"
+    default: p.form.count <= 32 ? p.form : p.name
+    }
 }
 
 struct OutputOptions: ParsableArguments {

@@ -5,7 +5,7 @@ import Foundation
 struct Suite: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the default suite (what `bench` with no arguments runs).",
-        discussion: "Example: bench suite --csv Results/latest.csv")
+        discussion: "Examples: bench suite --memory 16G --csv suite16.csv; bench suite --format csv")
 
     @OptionGroup var output: OutputOptions
     @Option(help: "RAM of every run (the default suite uses 256G; CI's baseline 16G).") var memory = "256G"
@@ -17,12 +17,13 @@ struct Suite: ParsableCommand {
         }
     }
 
-    /// The default suite writes Results/latest.csv unless --csv says otherwise.
+    /// The default suite writes Results/runs/latest.csv unless --csv says otherwise: the
+    /// committed reference results are scripts/results' to write.
     static func runDefault(output: OutputOptions, memory: String = "256G") throws(RunError) {
         var output = output
         if output.csv == nil {
-            try? FileManager.default.createDirectory(atPath: "Results", withIntermediateDirectories: true)
-            output.csv = "Results/latest.csv"
+            try? FileManager.default.createDirectory(atPath: "Results/runs", withIntermediateDirectories: true)
+            output.csv = "Results/runs/latest.csv"
         }
         let start = Date()
         let results = try output.execute(BenchHarness.Suite.specs(memory: memory))
@@ -36,6 +37,11 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the cartesian product of comma-separated parameter lists.",
         discussion: """
+            Every simulation option takes a comma-separated list (--memory 64G,256G --lazy on,off;
+            write \\, for a comma inside an item, such as a file name) and the sweep runs every
+            combination, the last option varying fastest. An option must apply to every
+            combination: --lazy with --scenario boot,perm is an error naming boot.
+
             Rows are streamed to --csv as each run finishes. --shard K/N runs the K-th of N
             contiguous slices (header in slice 1 only), so `cat` of the slices' CSVs is the
             whole sweep's CSV: spread a big sweep with Slurm job arrays or GNU parallel.
