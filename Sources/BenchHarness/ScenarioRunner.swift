@@ -87,37 +87,48 @@ public enum ScenarioRunner {
         var result = RunResult(spec: spec, layoutName: layout.name, memoryBytes: layout.totalBytes)
         result.inputHashes = prepared.hashes
         var times: [UInt64] = []
-        var last: PageTable?
-        for _ in 0..<spec.repeats {
+        for i in 0..<spec.repeats {
+            // One map at a time: each repeat's map is gone before the next is built.
             let pt = try newTable(spec)
-            if spec.kind != .boot { try buildMap(pt, prepared) }
-            let counters = pt.counters, allocated = pt.allocator.allocated, freed = pt.allocator.pagesFreed
-            if let n = spec.failAfter { pt.allocator.failure = .after(pt.allocator.pagesAllocated + n) }
-            var outcome = Outcome()
-            times.append(Calibration.time { outcome = operate(pt, prepared) })
-            result.counters = pt.counters.since(counters)
-            result.pagesAllocated = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0.reduce(0, +) - $1.1.reduce(0, +) }
-            result.pagesAllocatedAtomic = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0[1] - $1.1[1] }
-            result.pagesFreed = pt.allocator.pagesFreed - freed
-            (result.errors, result.requestsIssued, result.splitFraction) = (outcome.errors, outcome.issued, outcome.splitFraction)
-            result.tlb = outcome.tlb
-            if result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, layout) }
-            last = pt
+            times.append(try measure(pt, prepared, into: &result))
+            if i == spec.repeats - 1 { try describeFinalMap(pt, prepared, into: &result) }
         }
-        let pt = last!
         times.sort()
         (result.wallNs, result.wallNsMedian) = (times[0], times[times.count / 2])
-        result.tableBytes = pt.allocator.tableBytes
-        result.histogram = pt.leafHistogram()
-        result.memTotalKB = layout.memTotalKB(pageTableBytes: pt.allocator.tableBytes)
+        // Calibrated with the tables freed, so the process never holds both.
         // A TLB run writes no descriptors: calibrate against the bytes of its address stream.
         result.calibrationBytes = UInt64(max(result.counters.totalEntriesWritten, result.tlb?.tlbAccesses ?? 0, 512)) * 8
         // Fresh tables fault their pages in: compare with a memset that does too.
         result.calibrationFirstTouch = result.pagesAllocated > 0
         result.calibrationNs = result.calibrationFirstTouch ? Calibration.firstTouchMemset(bytes: result.calibrationBytes)
                                                             : Calibration.warmMemset(bytes: result.calibrationBytes)
-        if prepared.spec.verify { try verify(pt, prepared) }
         return result
+    }
+
+    /// Builds the starting map (untimed), then times the operation; its counts go into
+    /// `result`.
+    static func measure(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult) throws(RunError) -> UInt64 {
+        if prepared.spec.kind != .boot { try buildMap(pt, prepared) }
+        let counters = pt.counters, allocated = pt.allocator.allocated, freed = pt.allocator.pagesFreed
+        if let n = prepared.spec.failAfter { pt.allocator.failure = .after(pt.allocator.pagesAllocated + n) }
+        var outcome = Outcome()
+        let time = Calibration.time { outcome = operate(pt, prepared) }
+        result.counters = pt.counters.since(counters)
+        result.pagesAllocated = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0.reduce(0, +) - $1.1.reduce(0, +) }
+        result.pagesAllocatedAtomic = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0[1] - $1.1[1] }
+        result.pagesFreed = pt.allocator.pagesFreed - freed
+        (result.errors, result.requestsIssued, result.splitFraction) = (outcome.errors, outcome.issued, outcome.splitFraction)
+        result.tlb = outcome.tlb
+        if result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, prepared.layout) }
+        return time
+    }
+
+    /// What the map holds at the end, and `--verify`'s checks of it.
+    static func describeFinalMap(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult) throws(RunError) {
+        result.tableBytes = pt.allocator.tableBytes
+        result.histogram = pt.leafHistogram()
+        result.memTotalKB = prepared.layout.memTotalKB(pageTableBytes: pt.allocator.tableBytes)
+        if prepared.spec.verify { try verify(pt, prepared) }
     }
 
     /// The map as the run leaves it (untimed), for ptdump.

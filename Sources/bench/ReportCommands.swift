@@ -77,12 +77,12 @@ struct Schema: ParsableCommand {
     func run() {
         print("| column | unit | meaning |\n|---|---|---|")
         for c in CSVSchema.columns { print("| `\(c.name)` | \(c.unit) | \(c.meaning) |") }
-        print("\nParameters (the same words `run` and `sweep` take; CSV column = the option's):\n")
-        print("| option | accepted | default | scenarios |\n|---|---|---|---|")
+        print("\nParameters (the same words `run` and `sweep` take), each with its CSV column:\n")
+        print("| option | column | accepted | default | scenarios |\n|---|---|---|---|---|")
         for p in Parameter.all {
             let scenarios = Scenario.allCases.filter(p.scenarios.contains)
             let defaults = Set(scenarios.compactMap { p.defaultText(for: $0) }).sorted().joined(separator: " / ")
-            print("| `--\(p.name)` | \(escaped(p.form)) | \(defaults.isEmpty ? "none" : escaped(defaults)) | \(scenarios.map(\.rawValue).joined(separator: ", ")) |")
+            print("| `--\(p.name)` | `\(p.column)` | \(escaped(p.form)) | \(defaults.isEmpty ? "none" : escaped(defaults)) | \(scenarios.map(\.rawValue).joined(separator: ", ")) |")
         }
     }
 }
