@@ -1,3 +1,4 @@
+import BenchHarness
 import Foundation
 import Testing
 #if canImport(FoundationXML)
@@ -110,7 +111,8 @@ import FoundationXML
         try Data("schema_version,scenario,mpki_proxy\n1,mosaic,0.5\n".utf8).write(to: csv)
         let plot = try BenchProcess.run(["plot", "--input", csv.path, "--output", FileManager.default.temporaryDirectory.path])
         #expect(plot.status == 1)
-        #expect(plot.stderr == "bench: --input: \(csv.path) is CSV schema 1; bench plot reads schema 2 (re-run bench to regenerate it)\n")
+        let expected = "bench: --input: \(csv.path) is CSV schema 1; bench plot reads schema \(CSVSchema.version) (re-run bench to regenerate it)\n"
+        #expect(plot.stderr == expected)
     }
 
     @Test func helpNamesTheFilesAndExplainsWhere() throws {
