@@ -64,7 +64,7 @@ struct Plot: ParsableCommand {
               bench plot --input boot.csv --where memory_bytes=256G --title "map_mem"
             """)
 
-    @Option(help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/latest.csv"]
+    @Option(help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/runs/latest.csv"]
     @Option(help: "Folder for the SVG files (created if missing).") var output = "plots"
     @Option(name: .customLong("where"), help: ArgumentHelp("Keep only rows whose COLUMN equals VALUE (repeatable).", valueName: "COLUMN=VALUE"))
     var conditions: [String] = []
