@@ -51,7 +51,7 @@ public struct ReportCharts: Sendable {
     ]
 
     static let layouts = [
-        BarLayout(scenario: "boot", primary: "mode", secondary: "create_barriers"),
+        BarLayout(scenario: "boot", primary: "mode", secondary: "create_path"),
         BarLayout(scenario: "perm", primary: "walker", secondary: "lazy"),
         BarLayout(scenario: "repaint", primary: "variant", secondary: "lazy"),
         BarLayout(scenario: "kfence", primary: "variant", secondary: "lazy"),
@@ -106,7 +106,7 @@ public struct ReportCharts: Sendable {
     /// so runs that differ only in it are one point.
     func tableBytes(_ all: Runs) throws(ChartError) -> Chart? {
         guard all.rows.contains(where: { $0["pt_bytes"] != nil }) else { return nil }
-        let ignoring: Set = ["create_barriers"], yAxis = Axis("page-table memory", unit: .bytes)
+        let ignoring: Set = ["create_path"], yAxis = Axis("page-table memory", unit: .bytes)
         guard all.varies("memory_bytes") else {
             let extra = all.distinguishing(key: ["mode"], ignoring: ignoring), categories = ["mode"] + extra
             let runs = all.unique(by: categories).sorted(by: categories)
@@ -154,7 +154,7 @@ public struct ReportCharts: Sendable {
         ChartHeading(title ?? runs.title(what, shown: shown), subtitle: runs.subtitle(shown: shown))
     }
 
-    /// A row's category, outermost first: words as they are ("leaf", "batched"; the axis
+    /// A row's category, outermost first: words as they are ("leaf", "no-alloc-remap"; the axis
     /// title names them), on/off, sizes and counts described ("lazy on", "256 GiB"), and
     /// without their names where those do not fit ("on"). The `coupled` parameters' values
     /// follow the first level's in brackets: "v6.18 (pagewalk)".
@@ -167,13 +167,13 @@ public struct ReportCharts: Sendable {
         return ([first] + columns.dropFirst().map(full), [first] + columns.dropFirst().map(short))
     }
 
-    static let bareWords: Set = ["walker", "variant", "nesting", "mode", "create_barriers", "layout", "placement", "trace"]
+    static let bareWords: Set = ["walker", "variant", "nesting", "mode", "create_path", "layout", "placement", "trace"]
 }
 
 /// A parameter column as an axis names it.
 func axisName(_ column: String) -> String {
     ["walker": "split walker", "lazy": "lazy MMU", "variant": "kernel variant", "nesting": "nesting policy",
-     "mode": "mapping mode", "create_barriers": "barriers", "memory_bytes": "memory"][column]
+     "mode": "mapping mode", "create_path": "create path", "memory_bytes": "memory"][column]
         ?? column.replacingOccurrences(of: "_", with: "-")
 }
 

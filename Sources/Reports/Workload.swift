@@ -92,7 +92,7 @@ func describe(_ column: String, _ value: String) -> String {
     case "working_set_bytes": return "working set \(shown)"
     case "requests", "accesses": return "\(shown) \(column)"
     case "mode": return "\(value) mapping"
-    case "create_barriers": return "\(value) barriers"
+    case "create_path": return "\(value) create path"
     case "kfence_pool": return "kfence \(value)"
     case "tlbi_range_support": return "tlbi-range \(shown)"
     case "request_pages": return "\(value) pages per request"

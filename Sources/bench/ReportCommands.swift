@@ -9,7 +9,8 @@ struct PTDump: ParsableCommand {
         abstract: "Print the simulated linear map in the kernel's ptdump format.",
         discussion: """
             Diffable against /sys/kernel/debug/kernel_page_tables (its Linear Mapping section).
-            The map is the one the scenario leaves behind (boot: map_mem's).
+            The map is the one the scenario leaves behind (boot: map_mem's, then, with --boot full,
+            the alias made read-only).
 
             Examples:
               bench ptdump --memory 4G --mode block

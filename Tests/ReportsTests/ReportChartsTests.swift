@@ -5,7 +5,7 @@ import Testing
 /// Rows shaped like bench's CSV: a run's parameters, then what it counted.
 struct Rows {
     /// bench's parameter columns, in their CSV order (a subset is enough for the charts).
-    static let parameters = ["scenario", "layout", "memory_bytes", "mode", "walker", "variant", "lazy", "create_barriers",
+    static let parameters = ["scenario", "layout", "memory_bytes", "mode", "walker", "variant", "lazy", "create_path",
                              "requests", "split_fraction_requested", "seed"]
     static let gib16 = String(16 << 30)
 
@@ -33,9 +33,9 @@ struct Rows {
             counts: ["dsb_ishst": 3_406_240, "dsb_ish": 20_000, "isb": 3_400_436, "tlbi": 168_104, "pt_pages_alloc": 5_804]),
     ]
 
-    static func boot(_ mode: String, _ barriers: String = "batched", gib: Int = 16) -> [String: String] {
+    static func boot(_ mode: String, _ path: String = "no-alloc-remap", gib: Int = 16) -> [String: String] {
         let pte = mode == "pte"
-        return run("boot", ["walker": "create", "mode": mode, "create_barriers": barriers, "memory_bytes": String(gib << 30)],
+        return run("boot", ["walker": "create", "mode": mode, "create_path": path, "memory_bytes": String(gib << 30)],
                    counts: ["dsb_ishst": pte ? Double(gib * 1536) : 534, "isb": pte ? Double(gib * 1024) : 531,
                             "pt_pages_alloc": pte ? Double(gib * 512) : 3, "pt_bytes": pte ? Double(gib * 2_097_152) : 12_288])
     }
@@ -119,19 +119,19 @@ struct Rows {
     }
 
     @Test func bootBarriersNestThePolicyUnderTheModeAndSkipZeroCharts() throws {
-        let rows = [Rows.boot("block"), Rows.boot("pte"), Rows.boot("pte", "per-entry")]
+        let rows = [Rows.boot("block"), Rows.boot("pte"), Rows.boot("pte", "base")]
         let files = try charts.charts(rows).map(\.file)
         // Boot issues no TLBIs: no chart of zeros.
         #expect(files == ["barriers-boot.svg", "pt-alloc-boot.svg", "pt-bytes.svg"])
         let svg = try chart("barriers-boot.svg", rows)
         #expect(svg.texts("title") == ["Barriers per mapping mode — boot, 16 GiB"])
         #expect(svg.texts("tick x outer") == ["block", "pte"])
-        #expect(svg.texts("tick x") == ["batched", "batched", "per-entry"])
+        #expect(svg.texts("tick x") == ["no-alloc-remap", "no-alloc-remap", "base"])
         #expect(svg.texts("bar-value") == ["534", "0", "531", "24,576", "0", "16,384", "24,576", "0", "16,384"])
     }
 
     @Test func tableBytesAreBarsForOneMemorySizeAndALineForSeveral() throws {
-        let one = try chart("pt-bytes.svg", [Rows.boot("block"), Rows.boot("pte"), Rows.boot("pte", "per-entry")])
+        let one = try chart("pt-bytes.svg", [Rows.boot("block"), Rows.boot("pte"), Rows.boot("pte", "base")])
         // The barrier policy does not change the tables: pte once.
         #expect(one.texts("bar-value") == ["12 KiB", "32 MiB"] && one.count("point") == 0)
         #expect(one.texts("title") == ["Linear-map page tables per mapping mode — boot, 16 GiB"])
@@ -140,7 +140,7 @@ struct Rows {
         #expect(lines.count("point") == 8 && lines.texts("legend-entry") == ["block mapping", "pte mapping"])
         #expect(lines.texts("tick x") == ["16 GiB", "32 GiB", "64 GiB", "128 GiB", "256 GiB", "512 GiB", "1 TiB"])
         #expect(lines.texts("title") == ["Linear-map page tables vs memory — boot"])
-        #expect(lines.texts("subtitle") == ["single · walker create · batched barriers"])
+        #expect(lines.texts("subtitle") == ["single · walker create · no-alloc-remap create path"])
     }
 
     @Test func mosaicWalksAgainstALogSplitFractionWithZero() throws {
