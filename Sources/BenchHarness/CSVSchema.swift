@@ -5,7 +5,7 @@ import TLBModel
 /// The CSV schema: stable column order, numbers and short identifiers only. Bump
 /// `version` when a column changes meaning or position.
 public enum CSVSchema {
-    public static let version = 2
+    public static let version = 3
 
     public struct Column: Sendable {
         public let name: String
@@ -60,6 +60,8 @@ public enum CSVSchema {
         parameter("requests", "count"),
         parameter("request-pages"),
         parameter("placement"),
+        parameter("change"),
+        parameter("rodata-full", "on/off"),
         parameter("softirq-share", "ratio"),
         parameter("nested-share", "ratio"),
         parameter("ops", "path"),
@@ -94,6 +96,7 @@ public enum CSVSchema {
         n("walks", "count", "descents from the root", { $0.counters.walks }),
         n("split_lock", "count", "pgtable_split_lock acquisitions", { $0.counters.splitLockAcquisitions }),
         n("sleeping_lock_atomic", "count", "of which in atomic (softirq) context: a kernel BUG", { $0.counters.sleepingLockInAtomic }),
+        n("sleeping_alloc_atomic", "count", "GFP_KERNEL/GFP_PGTABLE_KERNEL table allocations in atomic (softirq) context: a kernel BUG", { $0.counters.sleepingAllocInAtomic }),
         c("memtotal_kb", "kB", "MemTotal: RAM less kernel image, struct pages and page tables", { String($0.memTotalKB) }),
         n("errors", "count", "operations that returned ENOMEM/EINVAL", { $0.errors }),
         c("split_fraction", "ratio", "mosaic: share of the block-mapped linear map actually split to PTEs", { $0.spec.kind == .mosaic ? "\($0.splitFraction)" : "" }),

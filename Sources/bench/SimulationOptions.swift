@@ -17,6 +17,8 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("requests")) var requests: String?
     @Option(name: .customLong("request-pages"), help: help("request-pages")) var requestPages: String?
     @Option(help: help("placement")) var placement: String?
+    @Option(help: help("change")) var change: String?
+    @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
     @Option(name: .customLong("create-barriers"), help: help("create-barriers")) var createBarriers: String?
     @Option(help: help("kfence")) var kfence: String?
     @Option(name: .customLong("tlbi-range"), help: help("tlbi-range")) var tlbiRange: String?
@@ -42,6 +44,8 @@ struct MapOptions: ParsableArguments {
             ("requests", requests),
             ("request-pages", requestPages),
             ("placement", placement),
+            ("change", change),
+            ("rodata-full", rodataFull),
             ("create-barriers", createBarriers),
             ("kfence", kfence),
             ("tlbi-range", tlbiRange),
