@@ -68,9 +68,10 @@ public struct Permissions {
     public func changeMemoryArea(_ addr: UInt64, pages: Int, _ change: ProtChange) throws(KernelError) {
         let page = pt.geometry.pageSize
         let start = alignDown(addr, page)  // the kernel WARNs on an unaligned address
-        let (size, o1) = UInt64(max(pages, 0)).multipliedReportingOverflow(by: page)
+        // A negative count wraps to a huge size in the kernel: past any area.
+        let (size, o1) = UInt64(truncatingIfNeeded: pages).multipliedReportingOverflow(by: page)
         let (end, o2) = start.addingReportingOverflow(size)
-        guard !o1, !o2, let area = vmalloc.area(containing: addr),
+        guard pages >= 0, !o1, !o2, let area = vmalloc.area(containing: addr),
               area.flags.contains(.alloc), !area.flags.contains(.allowHugeVmap),
               end <= area.addr &+ area.size else { throw .einval }
         guard pages > 0 else { return }
