@@ -51,7 +51,9 @@ struct Plot: ParsableCommand {
             typealias Draw = ([[String: String]]) throws(ChartError) -> String
             let plots: [(file: String, keep: ([String: String]) -> Bool, draw: Draw)] = [
                 ("barriers-repaint.svg", { $0["scenario"] == "repaint" }, NamedPlots.barriersPerWalker),
-                ("barriers-perm.svg", { $0["scenario"] == "perm" }, NamedPlots.barriersPerWalker),
+                // The suite's per-walker perm rows: set_memory_ro on scattered areas.
+                ("barriers-perm.svg", { $0["scenario"] == "perm" && ($0["change"] ?? "ro") == "ro"
+                    && ($0["placement"] ?? "scattered") == "scattered" }, NamedPlots.barriersPerWalker),
                 ("pt-bytes.svg", { $0["scenario"] == "boot" && $0["create_barriers"] == "batched" }, NamedPlots.tableBytesVsMemory),
                 ("mpki.svg", { $0["scenario"] == "mosaic" }, NamedPlots.mpkiVsSplitFraction),
             ]
