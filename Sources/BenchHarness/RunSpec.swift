@@ -46,7 +46,8 @@ public enum ScenarioSpec: Sendable, Equatable {
 
 public struct PermSpec: Sendable, Equatable {
     public var walker: WalkerKind, mode: MappingMode
-    public var requests: Int, size: RequestPagesSpec, clustered: Bool, seed: UInt64
+    /// `requests` areas of `size` pages, backed as `placement` says, each made `change`.
+    public var requests: Int, size: RequestPagesSpec, placement: BackingPlacement, change: PermChange, seed: UInt64
 }
 
 public struct DebugPageallocSpec: Sendable, Equatable {
@@ -134,6 +135,7 @@ extension RunSpec {
         c.repeatTLBI = v["repeat-tlbi"] == "on"
         c.leafSplit = v["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         c.forcePTEMapping = effectiveMode(v) == .pte
+        c.rodataFull = v["rodata-full"] != "off"
         return c
     }
 
@@ -154,7 +156,8 @@ extension RunSpec {
             return .boot(mode: mode, path: CreatePath(rawValue: v["create-path"]!)!, stage: BootStage(rawValue: v["boot"]!)!)
         case .perm:
             return .perm(PermSpec(walker: walker, mode: mode, requests: Int(v["requests"]!)!,
-                                  size: RequestPagesSpec(text: v["request-pages"]!)!, clustered: v["placement"] == "clustered",
+                                  size: RequestPagesSpec(text: v["request-pages"]!)!,
+                                  placement: BackingPlacement(rawValue: v["placement"]!)!, change: PermChange(rawValue: v["change"]!)!,
                                   seed: seed!))
         case .repaint:
             return .repaint(v["variant"] == "yang-v5" ? .yangV5 : .pagewalk)

@@ -1,3 +1,4 @@
+import KernelCallers
 import LinearMap
 import SplitWalkers
 import PageTableModel
@@ -20,6 +21,8 @@ public enum Suite {
         add(.boot, ("mode", "pte"))
         for variant in Parameter.variants(of: .repaint) { for lazy in onOff { add(.repaint, ("variant", variant), ("lazy", lazy)) } }
         for walker in WalkerKind.allCases { for lazy in onOff { add(.perm, ("walker", walker.rawValue), ("lazy", lazy)) } }
+        add(.perm, ("change", PermChange.rox.rawValue))
+        add(.perm, ("placement", BackingPlacement.contiguous.rawValue))
         for variant in Parameter.variants(of: .kfence) { for lazy in onOff { add(.kfence, ("variant", variant), ("lazy", lazy)) } }
         for nesting in NestingPolicy.allCases {
             for variant in Parameter.variants(of: .debugPagealloc) {

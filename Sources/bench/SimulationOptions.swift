@@ -19,6 +19,8 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("placement")) var placement: String?
     @Option(name: .customLong("create-path"), help: help("create-path")) var createPath: String?
     @Option(help: help("boot")) var boot: String?
+    @Option(help: help("change")) var change: String?
+    @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
     @Option(help: help("kfence")) var kfence: String?
     @Option(name: .customLong("tlbi-range"), help: help("tlbi-range")) var tlbiRange: String?
     @Option(name: .customLong("repeat-tlbi"), help: help("repeat-tlbi")) var repeatTLBI: String?
@@ -45,6 +47,8 @@ struct MapOptions: ParsableArguments {
             ("placement", placement),
             ("create-path", createPath),
             ("boot", boot),
+            ("change", change),
+            ("rodata-full", rodataFull),
             ("kfence", kfence),
             ("tlbi-range", tlbiRange),
             ("repeat-tlbi", repeatTLBI),
