@@ -8,12 +8,12 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Barriers, TLBIs and page-table pages of the arm64 linear map's split walkers, simulated.",
         discussion: """
-            With no arguments, runs the default suite and writes Results/runs/latest.csv.
+            With no arguments, runs the default suite and writes Results/runs/latest.csv. \
             With simulation options and no subcommand, runs one scenario (as `bench run`).
 
             Examples:
-              bench --scenario boot --memory 256G --layout single --mode pte --csv boot.csv
-              bench sweep --scenario perm --walker leaf,range --lazy on,off --csv perm.csv
+              bench --scenario boot --memory 256G --mode pte --csv boot.csv
+              bench sweep --scenario perm --walker leaf,range --lazy on,off
             """,
         version: "SplitBench 0.3.0 (CSV schema \(CSVSchema.version))",
         subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, Schema.self],
@@ -32,10 +32,26 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one scenario with every parameter (with none: the default suite).",
         discussion: """
-            Examples:
-              bench run --scenario repaint --memory 256G --lazy off
-              bench run --scenario perm --walker range --requests 10000 --request-pages pow2:9 --csv perm.csv
-              bench run --scenario replay --ops trace.csv --walker leaf
+            Each option's help gives its default and the scenarios that use it; an \
+            option the chosen scenario does not use is an error. One per scenario:
+              bench run --scenario boot --memory 256G --mode pte \\
+                --create-path base --boot map-mem
+              bench run --scenario perm --walker range --lazy off --requests 1000 \\
+                --request-pages pow2:9 --placement contiguous --change rox \\
+                --rodata-full on --seed 7 --csv perm.csv
+              bench run --scenario repaint --memory 1T --variant yang-v5 \\
+                --lazy off --tlbi-range on --fail-after 100
+              bench run --scenario kfence --variant before-ce2b3a50ad92 \\
+                --repeat-tlbi on --seed 3
+              bench run --scenario debug-pagealloc --requests 2000 \\
+                --nesting counted --softirq-share 0.5 --nested-share 0.25 \\
+                --variant before-ce2b3a50ad92
+              bench run --scenario replay --ops trace.csv --walker leaf \\
+                --layout box.json --verify
+              bench run --scenario tlb --mode pte --tlb v2 --trace zipf \\
+                --zipf 1.1 --accesses 500000 --repeat 3
+              bench run --scenario mosaic --split-fraction 0.01 \\
+                --trace hotset --working-set 128K --kfence early
             """)
 
     @OptionGroup var simulation: SimulationOptions

@@ -7,15 +7,15 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Re-run a baseline CSV and fail on regressions.",
         discussion: """
-            Counters (barriers, TLBIs, allocations, leaves, walks, walks_per_1k_accesses, …) must match
-            the baseline exactly unless the tolerance file allows a relative change. Timings
-            compare as wall_ratio (wall time / memset of the same bytes, same process) and
-            only for runs of at least --min-time-ms in the baseline. Prints every metric that
+            Counters (barriers, TLBIs, allocations, leaves, walks, walks_per_1k_accesses, …) must match \
+            the baseline exactly unless the tolerance file allows a relative change. Timings \
+            compare as wall_ratio (wall time / memset of the same bytes, same process) and \
+            only for runs of at least --min-time-ms in the baseline. Prints every metric that \
             moved; exits 1 on a regression.
 
             Examples:
               bench check --baseline Results/baseline.csv
-              bench suite --memory 16G --csv Results/baseline.csv   # refresh after an intended change
+              ./scripts/results     # regenerates Results/, the baseline included
             """)
 
     @Option(help: "Baseline CSV written by bench.") var baseline = "Results/baseline.csv"

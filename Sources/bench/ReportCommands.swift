@@ -8,8 +8,8 @@ struct PTDump: ParsableCommand {
         commandName: "ptdump",
         abstract: "Print the simulated linear map in the kernel's ptdump format.",
         discussion: """
-            Diffable against /sys/kernel/debug/kernel_page_tables (its Linear Mapping section).
-            The map is the one the scenario leaves behind (boot: map_mem's, then, with --boot full,
+            Diffable against /sys/kernel/debug/kernel_page_tables (its Linear Mapping section). \
+            The map is the one the scenario leaves behind (boot: map_mem's, then, with --boot full, \
             the alias made read-only).
 
             Examples:
@@ -32,7 +32,7 @@ struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Draw SVG charts from bench CSVs.",
         discussion: """
-            Writes into --output (made with its parents if missing) each chart the rows
+            Writes into --output (made with its parents if missing) each chart the rows \
             have data for, and prints its path:
               barriers-SCENARIO.svg  dsb ishst, dsb ish and isb
               tlbi-SCENARIO.svg      TLBI instructions
@@ -42,27 +42,27 @@ struct Plot: ParsableCommand {
                             (per mapping mode when there is one size)
               mpki.svg      mosaic: dTLB walks per 1,000 accesses against the
                             split fraction, log axis with a place for 0
-            A chart whose counts are all zero (boot's TLBIs) is not written. Every
-            chart is drawn before any file is written, so bad input leaves the old
+            A chart whose counts are all zero (boot's TLBIs) is not written. Every \
+            chart is drawn before any file is written, so bad input leaves the old \
             charts as they were, and each file is replaced whole, never half-written.
 
-            Titles name the workload (scenario, memory, requests, variant); the
+            Titles name the workload (scenario, memory, requests, variant); the \
             subtitle lists the other parameters every plotted run shared.
 
-            --where COLUMN=VALUE keeps the rows whose COLUMN (see bench schema)
-            equals VALUE; repeated, a row must match all. *_bytes columns take
+            --where COLUMN=VALUE keeps the rows whose COLUMN (see bench schema) \
+            equals VALUE; repeated, a row must match all. *_bytes columns take \
             sizes (memory_bytes=256G). A column no row has is an error.
 
-            Runs that would share a bar or a point (two memory sizes, two request
-            counts) are labelled with what differs, so one chart compares them side
-            by side: it joins the bar's category, or the line's name. Use --where to
-            draw one of them alone. A run given twice (say, in two --input files) is
+            Runs that would share a bar or a point (two memory sizes, two request \
+            counts) are labelled with what differs, so one chart compares them side \
+            by side: it joins the bar's category, or the line's name. Use --where to \
+            draw one of them alone. A run given twice (say, in two --input files) is \
             drawn once.
 
             Examples:
               bench plot --input Results/latest.csv --input Results/boot-sweep.csv
               bench plot --input perm.csv --where lazy=on --output plots/perm
-              bench plot --input boot.csv --where memory_bytes=256G --title "map_mem"
+              bench plot --input boot.csv --where memory_bytes=256G --title map_mem
             """)
 
     @Option(help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/runs/latest.csv"]

@@ -37,18 +37,19 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the cartesian product of comma-separated parameter lists.",
         discussion: """
-            Every simulation option takes a comma-separated list (--memory 64G,256G --lazy on,off;
-            write \\, for a comma inside an item, such as a file name) and the sweep runs every
-            combination, the last option varying fastest. An option must apply to every
+            Every simulation option takes a comma-separated list (--memory 64G,256G --lazy on,off; \
+            write \\, for a comma inside an item, such as a file name) and the sweep runs every \
+            combination, the last option varying fastest. An option must apply to every \
             combination: --lazy with --scenario boot,perm is an error naming boot.
 
-            Rows are streamed to --csv as each run finishes. --shard K/N runs the K-th of N
-            contiguous slices (header in slice 1 only), so `cat` of the slices' CSVs is the
+            Rows are streamed to --csv as each run finishes. --shard K/N runs the K-th of N \
+            contiguous slices (header in slice 1 only), so `cat` of the slices' CSVs is the \
             whole sweep's CSV: spread a big sweep with Slurm job arrays or GNU parallel.
 
             Examples:
-              bench sweep --scenario boot --memory 64G,256G,1T --mode block,pte --csv boot.csv
-              bench sweep --scenario perm --walker leaf,range,create-path,pagewalk --lazy on,off --shard 2/4 --csv part2.csv
+              bench sweep --scenario boot --memory 64G,256G,1T --mode block,pte
+              bench sweep --scenario perm --walker leaf,range,create-path,pagewalk \\
+                --lazy on,off --shard 2/4 --csv part2.csv
             """)
 
     @OptionGroup var simulation: SimulationOptions
