@@ -211,6 +211,7 @@ extension RunSpec {
         if let path = layout.path { files.append(("layout", path)) }
         if let ops = values["ops"] { files.append(("ops", ops)) }
         if case .file(let path)? = access?.trace { files.append(("trace", path)) }
+        if let model = values["cost-model"], CostModel.preset(model) == nil { files.append(("cost-model", model)) }
         return files
     }
 

@@ -82,8 +82,11 @@ struct SimulationOptions: ParsableArguments {
     @OptionGroup(title: "What to simulate") var map: MapOptions
     @OptionGroup(title: "Access trace (tlb, mosaic)") var trace: TraceOptions
     @Option(help: help("repeat")) var `repeat`: String?
+    @Option(name: .customLong("cost-model"), help: help("cost-model")) var costModel: String?
 
-    var given: [(String, String)] { map.given + trace.given + (`repeat`.map { [("repeat", $0)] } ?? []) }
+    var given: [(String, String)] {
+        map.given + trace.given + [("repeat", `repeat`), ("cost-model", costModel)].compactMap { name, value in value.map { (name, $0) } }
+    }
 
     func spec() throws(RunError) -> RunSpec { try RunSpec.parse(given) }
 }
