@@ -68,7 +68,7 @@ public enum Findings {
 
     static func tableBytes(_ runs: Runs) -> String? {
         guard let block = runs.first(.boot, ["mode": "block"]),
-              let pte = runs.first(.boot, ["mode": "pte", "create-barriers": "batched"]) else { return nil }
+              let pte = runs.first(.boot, ["mode": "pte", "create-path": CreatePath.current.rawValue]) else { return nil }
         return String(format: "boot, %@: page tables %.1f MiB PTE-mapped vs %.3f MiB with blocks; blocks leave %@ kB more MemTotal",
                       ByteSize.format(block.memoryBytes), Double(pte.tableBytes) / 1_048_576, Double(block.tableBytes) / 1_048_576,
                       SummaryTable.grouped(Int(block.memTotalKB) - Int(pte.memTotalKB)))

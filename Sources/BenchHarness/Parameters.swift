@@ -5,7 +5,7 @@ import SplitWalkers
 
 /// What one run simulates.
 public enum Scenario: String, Sendable, CaseIterable {
-    /// map_mem: build the linear map.
+    /// map_mem (then, by default, mark_linear_text_alias_ro): build the linear map.
     case boot
     /// A storm of set_memory_ro / set_memory_rw requests (update_range_prot).
     case perm
@@ -103,9 +103,12 @@ extension Parameter {
                   help: "Nested lazy-MMU sections: tolerant, never-nest or counted.", scenarios: [.debugPagealloc],
                   excluded: { v in v["lazy"] == "off" ? "with --lazy off there are no lazy sections to nest" : nil },
                   fallback: { _ in NestingPolicy.tolerant.rawValue }, canonical: word(NestingPolicy.allCases)),
-        Parameter(name: "create-barriers", column: "create_barriers", form: words(CreateBarrierPolicy.allCases),
-                  help: "map_mem barriers: batched (v6.10+) or per-entry.", scenarios: [.boot],
-                  fallback: { _ in CreateBarrierPolicy.batched.rawValue }, canonical: word(CreateBarrierPolicy.allCases)),
+        Parameter(name: "create-path", column: "create_path", form: words(CreatePath.allCases),
+                  help: "The boot create path, by Ryan Roberts' v6.10 rows: base (v6.9), no-cont-remap, batch-barriers, no-alloc-remap (v6.10+).",
+                  scenarios: [.boot], fallback: { _ in CreatePath.current.rawValue }, canonical: word(CreatePath.allCases)),
+        Parameter(name: "boot", column: "boot", form: words(BootStage.allCases),
+                  help: "What boot runs: map-mem alone, or full (map_mem, then mark_linear_text_alias_ro).",
+                  scenarios: [.boot], fallback: { _ in BootStage.full.rawValue }, canonical: word(BootStage.allCases)),
         Parameter(name: "tlbi-range", column: "tlbi_range_support", form: "on|off",
                   help: "FEAT_TLBIRANGE.", scenarios: flushing, fallback: { _ in "off" }, canonical: onOff),
         Parameter(name: "repeat-tlbi", column: "repeat_tlbi", form: "on|off",
@@ -171,7 +174,9 @@ extension Parameter {
     }
 
     static let everywhere = Set(Scenario.allCases)
-    static let flushing: Set<Scenario> = [.perm, .repaint, .kfence, .debugPagealloc, .replay]
+    /// The scenarios whose measured operation flushes the TLB (boot: the fixmap's unmaps
+    /// and the alias's flush).
+    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay]
     static let tracing: Set<Scenario> = [.tlb, .mosaic]
     static let sizedLayouts: Set<String> = ["single", "numa2", "numa4"]
 }

@@ -34,7 +34,7 @@ public enum LayoutChoice: Sendable, Equatable {
 
 /// The scenario's own parameters.
 public enum ScenarioSpec: Sendable, Equatable {
-    case boot(mode: MappingMode, barriers: CreateBarrierPolicy)
+    case boot(mode: MappingMode, path: CreatePath, stage: BootStage)
     case perm(PermSpec)
     case repaint(Repaint.Variant)
     case kfence(Kfence.Variant, seed: UInt64)
@@ -151,7 +151,7 @@ extension RunSpec {
         let walker = v["walker"].flatMap(WalkerKind.init) ?? .leaf
         switch v.scenario {
         case .boot:
-            return .boot(mode: mode, barriers: CreateBarrierPolicy(rawValue: v["create-barriers"]!)!)
+            return .boot(mode: mode, path: CreatePath(rawValue: v["create-path"]!)!, stage: BootStage(rawValue: v["boot"]!)!)
         case .perm:
             return .perm(PermSpec(walker: walker, mode: mode, requests: Int(v["requests"]!)!,
                                   size: RequestPagesSpec(text: v["request-pages"]!)!, clustered: v["placement"] == "clustered",
@@ -226,7 +226,7 @@ extension RunSpec {
     /// The map the measured operation starts from needs every page PTE-mapped at worst.
     public var mayReachFullPTEMap: Bool {
         switch scenario {
-        case .boot(let mode, _), .tlb(let mode, _): mode == .pte
+        case .boot(let mode, _, _), .tlb(let mode, _): mode == .pte
         default: true
         }
     }

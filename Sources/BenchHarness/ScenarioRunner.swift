@@ -147,16 +147,24 @@ public enum ScenarioRunner {
         do { return try PageTable(nesting: spec.context.nesting) } catch { throw RunError(error.description) }
     }
 
-    /// map_mem, as the kernel booted (the create path's barrier policy is a boot
-    /// parameter only: other scenarios count from the built map on).
-    static func mapMem(_ prepared: Prepared) -> LinearMapBuilder {
-        var barriers = CreateBarrierPolicy.batched
-        if case .boot(_, let b) = prepared.spec.scenario { barriers = b }
-        return LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, policy: barriers)
+    /// Boot as the kernel ran it. The create path and the boot stage are boot parameters;
+    /// every other scenario starts from a fully booted map (alias read-only, as on a real
+    /// kernel), built with v6.10+'s create path, and counts from there on.
+    static func booting(_ prepared: Prepared) -> (builder: LinearMapBuilder, stage: BootStage) {
+        var (path, stage) = (CreatePath.current, BootStage.full)
+        if case .boot(_, let p, let s) = prepared.spec.scenario { (path, stage) = (p, s) }
+        let builder = LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, path: path,
+                                       flush: TLBFlush(prepared.context))
+        return (builder, stage)
+    }
+
+    static func boot(_ pt: PageTable, _ prepared: Prepared) throws(KernelError) {
+        let (builder, stage) = booting(prepared)
+        try builder.boot(into: pt, through: stage)
     }
 
     static func buildMap(_ pt: PageTable, _ prepared: Prepared) throws(RunError) {
-        do { try mapMem(prepared).build(into: pt) } catch { throw RunError("map_mem failed: \(error)") }
+        do { try boot(pt, prepared) } catch { throw RunError("boot failed: \(error)") }
     }
 
     /// The measured operation.
@@ -164,7 +172,7 @@ public enum ScenarioRunner {
         let layout = prepared.layout, context = prepared.context
         switch prepared.spec.scenario {
         case .boot:
-            return Outcome(errors: (try? mapMem(prepared).build(into: pt)) == nil ? 1 : 0)
+            return Outcome(errors: (try? boot(pt, prepared)) == nil ? 1 : 0)
         case .perm:
             return permStorm(pt, prepared)
         case .repaint(let variant):

@@ -43,7 +43,7 @@ public enum SummaryTable {
     static func columns(_ scenario: Scenario) -> [Column] {
         switch scenario {
         case .boot:
-            [mode, key("barriers", "create-barriers")] + barriers + tables + [reach, errors, milliseconds]
+            [mode, key("create path", "create-path"), key("boot", "boot")] + barriers + tables + [reach, errors, milliseconds]
         case .repaint:
             [walker, key("variant", "variant"), key("lazy", "lazy")] + barriers + tables + [errors, milliseconds]
         case .perm, .replay:

@@ -198,6 +198,19 @@ public final class PageTable {
         allocator.allocate(level, kind)
     }
 
+    /// Zeroing a new table (memset / clear_page): plain stores through whatever mapping
+    /// the caller has, neither counted nor ordered. The caller issues the barrier its
+    /// kernel code has (an explicit `dsb ishst`, or a fixmap unmap's flush).
+    public func clearTable(_ table: TablePage) {
+        table.zero(entries: geometry.entriesPerTable)
+    }
+
+    /// The fixmap's static PTE table (bm_pte, in the kernel image): the create path's
+    /// FIX_PTE / FIX_PMD / FIX_PUD slots live here. Outside the linear map, so no walk,
+    /// histogram or verifier sees it; like the root, not a counted allocation. Its stores
+    /// go through the same primitives as every other PTE's.
+    public private(set) lazy var fixmapTable: TablePage = allocator.allocateRoot()
+
     /// pgtable_split_lock: a sleeping mutex.
     public func takeSplitLock() {
         counters.splitLockAcquisitions += 1

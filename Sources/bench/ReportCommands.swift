@@ -52,7 +52,7 @@ struct Plot: ParsableCommand {
             let plots: [(file: String, keep: ([String: String]) -> Bool, draw: Draw)] = [
                 ("barriers-repaint.svg", { $0["scenario"] == "repaint" }, NamedPlots.barriersPerWalker),
                 ("barriers-perm.svg", { $0["scenario"] == "perm" }, NamedPlots.barriersPerWalker),
-                ("pt-bytes.svg", { $0["scenario"] == "boot" && $0["create_barriers"] == "batched" }, NamedPlots.tableBytesVsMemory),
+                ("pt-bytes.svg", { $0["scenario"] == "boot" && $0["create_path"] == "no-alloc-remap" }, NamedPlots.tableBytesVsMemory),
                 ("mpki.svg", { $0["scenario"] == "mosaic" }, NamedPlots.mpkiVsSplitFraction),
             ]
             for (file, keep, draw) in plots {

@@ -17,7 +17,8 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("requests")) var requests: String?
     @Option(name: .customLong("request-pages"), help: help("request-pages")) var requestPages: String?
     @Option(help: help("placement")) var placement: String?
-    @Option(name: .customLong("create-barriers"), help: help("create-barriers")) var createBarriers: String?
+    @Option(name: .customLong("create-path"), help: help("create-path")) var createPath: String?
+    @Option(help: help("boot")) var boot: String?
     @Option(help: help("kfence")) var kfence: String?
     @Option(name: .customLong("tlbi-range"), help: help("tlbi-range")) var tlbiRange: String?
     @Option(name: .customLong("repeat-tlbi"), help: help("repeat-tlbi")) var repeatTLBI: String?
@@ -42,7 +43,8 @@ struct MapOptions: ParsableArguments {
             ("requests", requests),
             ("request-pages", requestPages),
             ("placement", placement),
-            ("create-barriers", createBarriers),
+            ("create-path", createPath),
+            ("boot", boot),
             ("kfence", kfence),
             ("tlbi-range", tlbiRange),
             ("repeat-tlbi", repeatTLBI),

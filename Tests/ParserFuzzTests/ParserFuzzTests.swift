@@ -126,7 +126,7 @@ import TLBModel
         "memory": ["64M", "256M", "1G", "0", "63M", "0xFFFFFFFFFFFFF000"], "mode": ["block", "pte", "cont"],
         "seed": ["0", "1", "18446744073709551615", "-1"], "requests": ["0", "3", "-1", "99999999999999999999"],
         "request-pages": ["1", "1-16", "pow2:9", "pow2:19", "16-1", "0"], "placement": ["uniform", "clustered", "x"],
-        "create-barriers": ["batched", "per-entry", "x"], "kfence": ["late", "early", "x"],
+        "create-path": ["base", "no-cont-remap", "batch-barriers", "no-alloc-remap", "x"], "boot": ["map-mem", "full", "x"], "kfence": ["late", "early", "x"],
         "tlbi-range": ["on", "off", "x"], "repeat-tlbi": ["on", "off"],
         "variant": ["v6.18", "yang-v5", "ce2b3a50ad92", "before-ce2b3a50ad92", "v7.0"],
         "softirq-share": ["0", "0.5", "1", "1.01", "nan"], "nested-share": ["0", "0.25", "-0", "2"],
