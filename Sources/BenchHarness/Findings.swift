@@ -6,7 +6,7 @@ import LinearMap
 public enum Findings {
     public static func lines(_ results: [RunResult]) -> [String] {
         let runs = Runs(results)
-        return [lazyMMU(runs), repaint(runs), allocations(runs), kernelBugs(runs), tableBytes(runs), tlbReach(runs),
+        return [lazyMMU(runs), repaint(runs), allocations(runs), kernelBugs(runs), createPath(runs), tableBytes(runs), tlbReach(runs),
                 kfence(runs), errors(results)].compactMap { $0 }
     }
 
@@ -64,6 +64,20 @@ public enum Findings {
         return "debug_pagealloc: \(SummaryTable.grouped(old.counters.sleepingLockInAtomic)) sleeping-mutex acquisitions in softirq "
             + "(kernel BUGs) in \(SummaryTable.grouped(old.requestsIssued)) page events before ce2b3a50ad92, "
             + "\(SummaryTable.grouped(new.counters.sleepingLockInAtomic)) with it"
+    }
+
+    /// The PTE-mapped boot in each of Ryan Roberts' four create-path states: the fixmap
+    /// unmaps' TLBIs and the barrier pairs each step of the v6.10 series removed.
+    static func createPath(_ runs: Runs) -> String? {
+        let states = CreatePath.allCases.compactMap { state in
+            runs.first(.boot, ["mode": "pte", "create-path": state.rawValue]).map { (state, $0) }
+        }
+        guard states.count == CreatePath.allCases.count else { return nil }
+        let parts = states.map { state, r in
+            "\(state.rawValue) \(SummaryTable.grouped(r.counters.tlbi)) / \(SummaryTable.grouped(r.counters.isb))"
+        }
+        return "boot, pte, \(ByteSize.format(states[0].1.memoryBytes)): TLBIs / isb by create path (fixmap unmaps, v6.9 → v6.10): "
+            + parts.joined(separator: "; ")
     }
 
     static func tableBytes(_ runs: Runs) -> String? {

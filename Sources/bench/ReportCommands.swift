@@ -9,7 +9,8 @@ struct PTDump: ParsableCommand {
         abstract: "Print the simulated linear map in the kernel's ptdump format.",
         discussion: """
             Diffable against /sys/kernel/debug/kernel_page_tables (its Linear Mapping section).
-            The map is the one the scenario leaves behind (boot: map_mem's).
+            The map is the one the scenario leaves behind (boot: map_mem's, then, with --boot full,
+            the alias made read-only).
 
             Examples:
               bench ptdump --memory 4G --mode block
@@ -32,7 +33,7 @@ struct Plot: ParsableCommand {
         abstract: "Draw SVG charts from a bench CSV.",
         discussion: """
             Writes barriers-repaint.svg and barriers-perm.svg (barriers per walker, lazy on/off),
-            pt-bytes.svg (boot page-table bytes against memory size, batched create path) and
+            pt-bytes.svg (boot page-table bytes against memory size, v6.10+'s create path) and
             mpki.svg (mosaic walks_per_1k_accesses against split fraction), each only when the CSVs have
             rows for it.
 

@@ -5,14 +5,16 @@ import FoundationXML
 #endif
 
 @Suite struct ReportCommandTests {
-    /// 'single', 2 GiB, block mode, derived by hand from spec §5: RAM at PA 0x4000_0000 is
-    /// PAGE_OFFSET; [0, 2M) one PMD block, the kernel alias [2M, 33M+64K) blocks without CONT
-    /// to 32M then 272 plain pages; [33M+64K, 34M) CONT pages; [34M, 64M) 15 plain blocks
-    /// (their 32M chunk is not whole); [64M, 1G) CONT blocks; [1G, 2G) one PUD block.
+    /// 'single', 2 GiB, block mode, fully booted, derived by hand from spec §5: RAM at PA
+    /// 0x4000_0000 is PAGE_OFFSET; [0, 2M) one PMD block, the kernel alias [2M, 33M+64K)
+    /// read-only (mark_linear_text_alias_ro), blocks without CONT to 32M then 272 plain
+    /// pages; [33M+64K, 34M) CONT pages; [34M, 64M) 15 plain blocks (their 32M chunk is not
+    /// whole); [64M, 1G) CONT blocks; [1G, 2G) one PUD block.
     static let expected = """
         ---[ Linear Mapping start ]---
-        0xffff000000000000-0xffff000002000000          32M PMD       RW NX SHD AF        BLK UXN    MEM/NORMAL
-        0xffff000002000000-0xffff000002110000        1088K PTE       RW NX SHD AF            UXN    MEM/NORMAL
+        0xffff000000000000-0xffff000000200000           2M PMD       RW NX SHD AF        BLK UXN    MEM/NORMAL
+        0xffff000000200000-0xffff000002000000          30M PMD       ro NX SHD AF        BLK UXN    MEM/NORMAL
+        0xffff000002000000-0xffff000002110000        1088K PTE       ro NX SHD AF            UXN    MEM/NORMAL
         0xffff000002110000-0xffff000002200000         960K PTE       RW NX SHD AF    CON     UXN    MEM/NORMAL
         0xffff000002200000-0xffff000004000000          30M PMD       RW NX SHD AF        BLK UXN    MEM/NORMAL
         0xffff000004000000-0xffff000040000000         960M PMD       RW NX SHD AF    CON BLK UXN    MEM/NORMAL
@@ -30,7 +32,8 @@ import FoundationXML
     @Test func ptdumpAfterARepaintShowsOnlyPagesBesideTheAlias() throws {
         let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--scenario", "repaint"])
         let lines = r.stdout.split(separator: "\n").dropFirst().dropLast()
-        #expect(lines.count == 3)  // PTEs, the alias's 15 blocks, PTEs
+        #expect(lines.count == 4)  // PTEs, the alias's 15 blocks and its 272 pages (read-only), PTEs
+        #expect(lines.filter { $0.contains(" ro ") }.count == 2)
         #expect(lines.allSatisfy { !$0.contains("CON") })
         #expect(lines.filter { $0.contains("BLK") }.count == 1 && lines[lines.startIndex + 1].contains("30M PMD"))
     }

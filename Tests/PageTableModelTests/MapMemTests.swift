@@ -177,8 +177,9 @@ struct ExpectedMap {
 
     /// The acceptance figures: a 4 GiB and a 16 GiB single-bank pte map_mem with
     /// the default image, v6.10+'s create path.
-    @Test(arguments: [(UInt64(4), Counts(8_177, 2_043, 6_139, 2_043)), (16, Counts(32_801, 8_199, 24_607, 8_199))])
-    func acceptanceFigures(gib: UInt64, figures: Counts) throws {
+    @Test(arguments: [4, 16] as [UInt64])
+    func acceptanceFigures(gib: UInt64) throws {
+        let figures = gib == 4 ? Counts(8_177, 2_043, 6_139, 2_043) : Counts(32_801, 8_199, 24_607, 8_199)
         let layout = try MachineLayout.builtin("single", memory: gib * Self.gib)
         let pt = try PageTable()
         try LinearMapBuilder(layout: layout, mode: .pte).build(into: pt)
