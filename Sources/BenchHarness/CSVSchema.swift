@@ -5,7 +5,7 @@ import TLBModel
 /// The CSV schema: stable column order, numbers and short identifiers only. Bump
 /// `version` when a column changes meaning or position.
 public enum CSVSchema {
-    public static let version = 3
+    public static let version = 2
 
     public struct Column: Sendable {
         public let name: String

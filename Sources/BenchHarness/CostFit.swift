@@ -196,7 +196,7 @@ public enum CostFit {
     /// Every cell's measurement, predictions and errors as a Markdown table, then each
     /// preset's components.
     public static func markdown(_ report: Report) -> String {
-        func cell(_ p: Prediction?) -> String { p.map { String(format: "%.0f | %+.1f %%", $0.ms, 100 * $0.error) } ?? "– | –" }
+        func cell(_ p: Prediction?) -> String { p.map { String(format: "%.1f | %+.1f %%", $0.ms, 100 * $0.error) } ?? "– | –" }
         var lines = ["| column | state | measured ms | preset ms | error | leave-one-out ms | error | from smallest size ms | error |",
                      "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
         for (i, p) in report.inSample.enumerated() {
