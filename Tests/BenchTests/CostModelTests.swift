@@ -61,6 +61,7 @@ import Testing
         // Without a model the column is empty.
         let plain = try ScenarioRunner.run(spec([("scenario", "boot"), ("memory", "1G")]))
         #expect(CSVSchema.fields(plain)[CSVSchema.columns.firstIndex { $0.name == "est_ns" }!] == "")
+        #expect(SummaryTable.render([r]).contains("est ms") && !SummaryTable.render([plain]).contains("est ms"))
     }
 
     @Test(arguments: [
