@@ -142,10 +142,6 @@ public enum CostFit {
                            ("memory", String(cell.memory)), ("create-path", cell.state), ("boot", "map-mem")])
     }
 
-    public static func counts(_ r: RunResult) -> [CostModel.Event: Int] {
-        Dictionary(uniqueKeysWithValues: CostModel.Event.allCases.map { ($0, $0.count(in: r)) })
-    }
-
     // MARK: Fits and their predictions
 
     /// A cell's estimate from a fit that may or may not have seen it.

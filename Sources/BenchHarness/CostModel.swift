@@ -43,8 +43,11 @@ public struct CostModel: Sendable, Equatable {
         Event.allCases.reduce(0) { $0 + ns[$1]! * Double(counts[$1] ?? 0) }
     }
 
-    public func estimateNs(_ r: RunResult) -> Double {
-        estimateNs(Dictionary(uniqueKeysWithValues: Event.allCases.map { ($0, $0.count(in: r)) }))
+    public func estimateNs(_ r: RunResult) -> Double { estimateNs(Self.counts(r)) }
+
+    /// The run's count of every event.
+    public static func counts(_ r: RunResult) -> [Event: Int] {
+        Dictionary(uniqueKeysWithValues: Event.allCases.map { ($0, $0.count(in: r)) })
     }
 
     public static func preset(_ name: String) -> CostModel? { presets.first { $0.name == name } }

@@ -26,7 +26,7 @@ struct CostFitCommand: ParsableCommand {
             let cells = try CostFit.cells(path: table)
             let specs = try cells.map { c throws(RunError) in try CostFit.spec(c) }
             let results = try runAll(specs, csv: nil, progress: Progress(total: specs.count, quiet: quiet))
-            let report = CostFit.report(zip(cells, results).map { CostFit.Sample(cell: $0, counts: CostFit.counts($1)) })
+            let report = CostFit.report(zip(cells, results).map { CostFit.Sample(cell: $0, counts: CostModel.counts($1)) })
             print(CostFit.markdown(report))
             guard let out else { return }
             let date = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])

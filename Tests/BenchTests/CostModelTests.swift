@@ -104,7 +104,7 @@ import Testing
 @Suite(.serialized) struct CostFitTableTests {
     static let report: CostFit.Report = {
         let cells = try! CostFit.cells(path: "docs/map_mem_v6.10.csv")
-        return CostFit.report(cells.map { c in CostFit.Sample(cell: c, counts: CostFit.counts(try! ScenarioRunner.run(CostFit.spec(c)))) })
+        return CostFit.report(cells.map { c in CostFit.Sample(cell: c, counts: CostModel.counts(try! ScenarioRunner.run(CostFit.spec(c)))) })
     }()
 
     static func leftOut(_ column: String, _ state: String) -> CostFit.Prediction {
