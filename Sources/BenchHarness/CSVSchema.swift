@@ -75,6 +75,7 @@ public enum CSVSchema {
         parameter("zipf", "s"),
         parameter("working-set", "bytes"),
         parameter("repeat", "count"),
+        parameter("cost-model"),
         n("issued", "count", "requests, events, trace ops or mosaic chunks actually issued", { $0.requestsIssued }),
         n("dsb_ishst", "count", "dsb ishst emitted", { $0.counters.dsbIshst }),
         n("dsb_ish", "count", "dsb ish emitted", { $0.counters.dsbIsh }),
@@ -114,6 +115,7 @@ public enum CSVSchema {
         c("calib_kind", "id", "first-touch (fresh pages, when the operation allocated tables) or warm", { $0.calibrationFirstTouch ? "first-touch" : "warm" }),
         c("calib_ns", "ns", "memset of calib_bytes in the same process", { String($0.calibrationNs) }),
         c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
+        c("est_ns", "ns", "time the counts cost under --cost-model: Σ events × ns per event, rounded", { $0.estimatedNs.map { String(format: "%.0f", $0) } ?? "" }),
     ]
 }
 

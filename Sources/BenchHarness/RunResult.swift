@@ -29,6 +29,8 @@ public struct RunResult: Sendable {
     public var calibrationNs: UInt64 = 0
     /// The calibration memset wrote fresh pages (the operation allocated tables).
     public var calibrationFirstTouch = false
+    /// The counts' time under `--cost-model`; nil without one.
+    public var estimatedNs: Double?
 
     public init(spec: RunSpec, layoutName: String, memoryBytes: UInt64) {
         self.spec = spec

@@ -19,6 +19,7 @@ public enum ScenarioRunner {
         let tlbRun: TLBRun?
         /// SHA-256 of the input files, by option.
         let hashes: [String: String]
+        let costModel: CostModel?
     }
 
     /// What the measured operation reports besides the counters.
@@ -30,6 +31,7 @@ public enum ScenarioRunner {
     }
 
     public static func prepare(_ spec: RunSpec) throws(RunError) -> Prepared {
+        let costModel = try spec.values["cost-model"].map { m throws(RunError) in try CostModel.resolve(m) }
         let layout = try machineLayout(spec)
         var context = spec.context
         context.kfencePool = layout.kfencePool.map { layout.va(ofPA: $0.start)..<layout.va(ofPA: $0.end) }
@@ -56,7 +58,7 @@ public enum ScenarioRunner {
         try ResourceGuard.check(layout, tables: spec.mayReachFullPTEMap ? .fullPTE : .blocks,
                                 extraBytes: heldBesideTables(spec, layout, tlbRun))
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
-                        tlbRun: tlbRun, hashes: hashes)
+                        tlbRun: tlbRun, hashes: hashes, costModel: costModel)
     }
 
     /// What a run holds besides its tables: the simulated TLB and its trace, and the
@@ -94,6 +96,7 @@ public enum ScenarioRunner {
             if i == spec.repeats - 1 { try describeFinalMap(pt, prepared, into: &result) }
         }
         times.sort()
+        result.estimatedNs = prepared.costModel?.estimateNs(result)
         (result.wallNs, result.wallNsMedian) = (times[0], times[times.count / 2])
         // Calibrated with the tables freed, so the process never holds both.
         // A TLB run writes no descriptors: calibrate against the bytes of its address stream.

@@ -37,6 +37,7 @@ public enum SummaryTable {
     static let errors = count("errors") { $0.errors }
     static let milliseconds = decimal("ms", 1) { Double($0.wallNs) / 1e6 }
     static let walksPer1k = decimal("walks/1k", 2) { $0.tlb?.mpkiProxy }
+    static let estimate = decimal("est ms", 1) { $0.estimatedNs.map { $0 / 1e6 } }
     static let reach = count("TLB reach") { $0.histogram.tlbReachEntries }
 
     /// The columns that answer each scenario's question.
@@ -74,7 +75,8 @@ public enum SummaryTable {
         return order.map { scenario in
             let rows = results.filter { $0.spec.kind == scenario }
             let memory = Set(rows.map { ByteSize.format($0.memoryBytes) }).sorted().joined(separator: ", ")
-            return "\(scenario.rawValue) (\(memory))\n" + table(columns(scenario), rows)
+            let priced = rows.contains { $0.estimatedNs != nil }
+            return "\(scenario.rawValue) (\(memory))\n" + table(columns(scenario) + (priced ? [estimate] : []), rows)
         }.joined(separator: "\n\n")
     }
 

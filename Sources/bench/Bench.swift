@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
               bench sweep --scenario perm --walker leaf,range --lazy on,off
             """,
         version: "SplitBench 0.3.0 (CSV schema \(CSVSchema.version))",
-        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, Schema.self],
+        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, CostFitCommand.self, Schema.self],
         defaultSubcommand: Run.self)
 
     /// Our own errors are one line on stderr and exit status 1.

@@ -88,8 +88,11 @@ struct SimulationOptions: ParsableArguments {
     @OptionGroup(title: "What to simulate") var map: MapOptions
     @OptionGroup(title: "Access trace (tlb, mosaic)") var trace: TraceOptions
     @Option(help: help("repeat")) var `repeat`: String?
+    @Option(name: .customLong("cost-model"), help: help("cost-model")) var costModel: String?
 
-    var given: [(String, String)] { map.given + trace.given + (`repeat`.map { [("repeat", $0)] } ?? []) }
+    var given: [(String, String)] {
+        map.given + trace.given + [("repeat", `repeat`), ("cost-model", costModel)].compactMap { name, value in value.map { (name, $0) } }
+    }
 
     func spec() throws(RunError) -> RunSpec { try RunSpec.parse(given) }
 }
@@ -144,7 +147,7 @@ struct OutputOptions: ParsableArguments {
         try checkFormat()
         let specs = specs.map { s in var s = s; s.verify = verify; return s }
         if let csv {
-            try OutputFile.refuseOverlap(output: csv, inputs: specs.flatMap { $0.inputs.map { ($0.option, Optional($0.path)) } }, option: "--csv")
+            try OutputFile.refuseOverlap(output: csv, inputs: specs.flatMap { $0.inputs.map { ("--" + $0.option, Optional($0.path)) } }, option: "--csv")
         }
         let csvFile = try csv.map { path throws(RunError) in try CSVOutput(path: path, header: csvHeader) }
         let results: [RunResult]

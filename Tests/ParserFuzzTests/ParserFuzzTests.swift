@@ -134,7 +134,7 @@ import TLBModel
         "fail-after": ["0", "5", "-5"], "repeat": ["1", "2", "0", "1001"], "tlb": ["n1", "v2", "x"],
         "trace": ["uniform", "sequential", "zipf", "hotset", "memcached", "missing.txt"],
         "accesses": ["1", "100", "0"], "zipf": ["0.5", "0", "inf"], "working-set": ["4K", "1M", "0"],
-        "split-fraction": ["0", "0.3", "1", "1e-300", "-0.1"],
+        "split-fraction": ["0", "0.3", "1", "1e-300", "-0.1"], "cost-model": ["altra-vm", "m2-vm", "missing.json", ""],
     ]
 
     /// Seeded random option combinations: parse; where they parse, run (small sizes).
