@@ -134,6 +134,7 @@ extension RunSpec {
         c.repeatTLBI = v["repeat-tlbi"] == "on"
         c.leafSplit = v["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         c.forcePTEMapping = effectiveMode(v) == .pte
+        c.ngMappings = v["kpti"] == "on"
         return c
     }
 

@@ -149,7 +149,8 @@ public enum ScenarioRunner {
     static func mapMem(_ prepared: Prepared) -> LinearMapBuilder {
         var barriers = CreateBarrierPolicy.batched
         if case .boot(_, let b) = prepared.spec.scenario { barriers = b }
-        return LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, policy: barriers)
+        return LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, policy: barriers,
+                                ngMappings: prepared.context.ngMappings)
     }
 
     static func buildMap(_ pt: PageTable, _ prepared: Prepared) throws(RunError) {

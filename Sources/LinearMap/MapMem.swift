@@ -14,12 +14,23 @@ public struct LinearMapBuilder {
     public let layout: MachineLayout
     public let mode: MappingMode
     public let policy: CreateBarrierPolicy
+    /// arm64_use_ng_mappings (KPTI): PTE_MAYBE_NG puts nG on every leaf map_mem writes.
+    public let ngMappings: Bool
 
-    public init(layout: MachineLayout, mode: MappingMode, policy: CreateBarrierPolicy = .batched) {
+    public init(layout: MachineLayout, mode: MappingMode, policy: CreateBarrierPolicy = .batched,
+                ngMappings: Bool = false) {
         self.layout = layout
         self.mode = mode
         self.policy = policy
+        self.ngMappings = ngMappings
     }
+
+    // Attributes (which prot each map_mem call passes; the table bits follow from the
+    // flags: PXNTable only under NO_EXEC_MAPPINGS). RAM and the early kfence pool get
+    // pgprot_tagged(PAGE_KERNEL), the image alias plain PAGE_KERNEL.
+    public var ramProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
+    public var aliasProt: Descriptor { Prot.kernel(tagged: false, nG: ngMappings) }
+    public var kfenceProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
 
     public var flags: MapFlags { mode == .pte ? [.noExec, .noBlock, .noCont] : [.noExec] }
 
@@ -28,14 +39,14 @@ public struct LinearMapBuilder {
         let create = CreateMapping(pt, policy: policy)
         for piece in layout.ordinaryPieces {
             try create.map(virt: layout.va(ofPA: piece.start), phys: piece.start, size: piece.size,
-                           prot: Prot.kernel, flags: flags)
+                           prot: ramProt, flags: flags)
         }
         let image = layout.kernelImage
         try create.map(virt: layout.va(ofPA: image.start), phys: image.start, size: image.size,
-                       prot: Prot.kernel, flags: .noCont)
+                       prot: aliasProt, flags: .noCont)
         if let pool = layout.kfencePool {
             try create.map(virt: layout.va(ofPA: pool.start), phys: pool.start, size: pool.size,
-                           prot: Prot.kernel, flags: [.noBlock, .noCont])
+                           prot: kfenceProt, flags: [.noBlock, .noCont])
         }
     }
 }

@@ -10,6 +10,9 @@ public final class PageTable {
     public var context: ExecutionContext = .task
     /// TLB maintenance reaches attached TLB models through this hook.
     public var tlbObserver: ((TLBInvalidation) -> Void)?
+    /// Whether new table descriptors carry TABLE_AF (bit 10): v6.13 onwards (FEAT_HAFT
+    /// support); 6.12 and earlier leave it clear. An attribute only: no count depends on it.
+    public var tableAF = true
 
     public init(geometry: Geometry = .fourK, nesting: NestingPolicy = .tolerant,
                 failure: FailurePolicy = .never) throws(AllocatorError) {
@@ -164,7 +167,7 @@ public final class PageTable {
 
     /// pgd/pud/pmd_populate: install `child` under the entry at `level`.
     @inlinable public func populate(_ level: Level, _ table: TablePage, _ i: Int, child: TablePage, pxnTable: Bool) {
-        set(level, table, i, .table(at: child.address, pxnTable: pxnTable))
+        set(level, table, i, .table(at: child.address, pxnTable: pxnTable, tableAF: tableAF))
     }
 
     // MARK: Walking

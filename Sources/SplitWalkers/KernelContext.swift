@@ -20,6 +20,9 @@ public struct KernelContext: Sendable, Equatable {
     public var kfencePool: Range<UInt64>?
     /// Which split_kernel_leaf_mapping W1 is.
     public var leafSplit: LeafSplitVersion = .v6_18
+    /// arm64_use_ng_mappings: KPTI is in use (forced by KASLR on a CPU without E0PD), so
+    /// every kernel leaf carries nG (PTE_MAYBE_NG). Changes descriptor bits only, no count.
+    public var ngMappings = false
 
     public init() {}
 }

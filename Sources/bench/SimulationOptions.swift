@@ -19,6 +19,7 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("placement")) var placement: String?
     @Option(name: .customLong("create-barriers"), help: help("create-barriers")) var createBarriers: String?
     @Option(help: help("kfence")) var kfence: String?
+    @Option(help: help("kpti")) var kpti: String?
     @Option(name: .customLong("tlbi-range"), help: help("tlbi-range")) var tlbiRange: String?
     @Option(name: .customLong("repeat-tlbi"), help: help("repeat-tlbi")) var repeatTLBI: String?
     @Option(help: help("variant")) var variant: String?
@@ -44,6 +45,7 @@ struct MapOptions: ParsableArguments {
             ("placement", placement),
             ("create-barriers", createBarriers),
             ("kfence", kfence),
+            ("kpti", kpti),
             ("tlbi-range", tlbiRange),
             ("repeat-tlbi", repeatTLBI),
             ("variant", variant),
