@@ -110,6 +110,9 @@ public enum CSVSchema {
         c("calib_kind", "id", "first-touch (fresh pages, when the operation allocated tables) or warm", { $0.calibrationFirstTouch ? "first-touch" : "warm" }),
         c("calib_ns", "ns", "memset of calib_bytes in the same process", { String($0.calibrationNs) }),
         c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
+        // Appended after every schema-2 column (none moves), so schema-2 baselines still read;
+        // an older row without it ran with KPTI off.
+        parameter("kpti", "on/off"),
     ]
 }
 
