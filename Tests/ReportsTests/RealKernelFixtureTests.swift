@@ -182,7 +182,8 @@ struct RealBoot {
     func liveMap() throws -> LiveMap {
         let pt = try PageTable()
         pt.tableAF = false  // 6.12
-        try LinearMapBuilder(layout: layout, mode: mode, ngMappings: ngMappings).build(into: pt)
+        let builder = LinearMapBuilder(layout: layout, mode: mode, ngMappings: ngMappings)
+        try builder.build(into: pt)  // TODO(lead): after wt-fixmap, builder.boot(into: pt, through: .full) (see below)
         var context = KernelContext()
         context.forcePTEMapping = mode == .pte
         context.ngMappings = ngMappings
@@ -190,12 +191,13 @@ struct RealBoot {
         let perms = Permissions(pt: pt, context: context)
 
         // mark_linear_text_alias_ro, after map_mem. TODO(lead): once wt-fixmap's boot stage
-        // merges, replace these two lines with its mark_linear_text_alias_ro (the create
-        // path over [_text, __init_begin), PAGE_KERNEL_RO, NO_CONT). Here set_memory_ro over
-        // the same range stands in: it splits nothing (both ends fall on leaf edges) and
-        // leaves the same bits.
+        // merges, drop the changeMemoryCommon call below and build with
+        // `builder.boot(into: pt, through: .full)` (its markLinearTextAliasRO: the create path
+        // over [_text, __init_begin) with PAGE_KERNEL_RO — plus nG when ngMappings — and
+        // NO_CONT). Until then a read-only change of the same linear range stands in: it
+        // splits nothing here (both ends fall on leaf edges) and leaves the same bits.
         let alias = layout.kernelAliasVA
-        try perms.setMemoryRO(alias.start, pages: Int((alias.end - alias.start) / 4096))
+        try perms.changeMemoryCommon(alias.start, size: alias.end - alias.start, .readOnly)
 
         // The early kfence pool: kfence_init_pool protects the first two pages and every
         // object's right guard page (pages 3, 5, …, 511); object pages (2, 4, …, 510) are
@@ -217,16 +219,18 @@ struct RealBoot {
         }
 
         // rodata=full: the BPF prog pack's set_memory_ro also changes its linear alias.
-        // TODO(lead): once wt-vmalloc's vmalloc areas with set_memory_ro merge, make the
-        // pack a vmalloc area backed by these pages and call its set_memory_ro instead of
-        // changing the linear addresses directly.
+        // TODO(lead): once wt-vmalloc merges, make the pack a VM_ALLOC area backed by these
+        // pages (`VmallocSpace.vmalloc(backing:)` with the pages' linear VAs, passed to
+        // Permissions(vmalloc:)), set context.rodataFull, and call setMemoryRO on the area
+        // (its per-page alias update is what changes these linear pages) instead of the
+        // direct changeMemoryCommon on the linear runs below.
         var pack: [StrideTo<UInt64>] = []
         if rodataFull {
             let aliasVA = alias.start..<alias.end
             for run in runs where run.valid && run.attributes.hasPrefix("ro ") && run.attributes.hasSuffix("MEM/NORMAL-TAGGED")
                 && !aliasVA.overlaps(run.start..<run.end) {
                 pack.append(stride(from: run.start, to: run.end, by: 4096))
-                try perms.setMemoryRO(run.start, pages: Int((run.end - run.start) / 4096))
+                try perms.changeMemoryCommon(run.start, size: run.end - run.start, .readOnly)
             }
         }
         return LiveMap(pt: pt, invalidObjectPages: invalidObjects, bpfPackPages: pack)
