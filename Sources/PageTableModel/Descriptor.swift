@@ -53,8 +53,9 @@ public struct Descriptor: Equatable, Hashable, Sendable, CustomStringConvertible
 
     /// A table descriptor as the kernel writes one for the linear map: always UXNTable;
     /// PXNTable when asked (the create path under NO_EXEC_MAPPINGS, a split of a PXN block);
-    /// TABLE_AF unless `tableAF` is false (kernels before FEAT_HAFT support, v6.13, such as
-    /// 6.12, leave bit 10 of table descriptors clear).
+    /// TABLE_AF unless `tableAF` is false (v6.18 sets it; 6.12 leaves bit 10 of table
+    /// descriptors clear, as the real-kernel fixtures show — it came with FEAT_HAFT support,
+    /// v6.13 as far as we know, not checked against a tag).
     @inlinable public static func table(at address: UInt64, pxnTable: Bool, tableAF: Bool = true) -> Descriptor {
         Descriptor(raw: (address & outputAddressMask) | 0b11 | uxnTable
             | (tableAF ? Self.tableAF : 0) | (pxnTable ? Self.pxnTable : 0))

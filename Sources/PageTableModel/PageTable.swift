@@ -10,8 +10,9 @@ public final class PageTable {
     public var context: ExecutionContext = .task
     /// TLB maintenance reaches attached TLB models through this hook.
     public var tlbObserver: ((TLBInvalidation) -> Void)?
-    /// Whether new table descriptors carry TABLE_AF (bit 10): v6.13 onwards (FEAT_HAFT
-    /// support); 6.12 and earlier leave it clear. An attribute only: no count depends on it.
+    /// Whether new table descriptors carry TABLE_AF (bit 10): v6.18 does; 6.12 and earlier
+    /// leave it clear (FEAT_HAFT support came in between, v6.13 as far as we know). An
+    /// attribute only: no count depends on it.
     public var tableAF = true
 
     public init(geometry: Geometry = .fourK, nesting: NestingPolicy = .tolerant,

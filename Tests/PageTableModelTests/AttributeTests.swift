@@ -64,7 +64,7 @@ import Testing
 
     /// Create path (v6.18 and 6.12): UXNTable on every new table, PXNTable under
     /// NO_EXEC_MAPPINGS — so RAM's tables have it and the kfence pool's own PTE table (mapped
-    /// without NO_EXEC) does not — and TABLE_AF only from v6.13 on.
+    /// without NO_EXEC) does not — and TABLE_AF in v6.18, not in 6.12.
     @Test(arguments: [true, false])
     func createPathTableBits(tableAF: Bool) throws {
         // The early pool sits 64 KiB below the top of bank 0: its PTE tables are shared with
