@@ -28,13 +28,14 @@ public enum Workload {
         Array(try! PermRequests(layout: layout, count: count, size: .powerOfTwo(maxLog2: 9), seed: 42))
     }
 
-    /// set_memory_ro then set_memory_rw over every request, split by `walker`, with lazy
+    /// A read-only then a writable change of every linear range (__change_memory_common, what
+    /// set_memory_ro/rw run per alias page under rodata=full), split by `walker`, with lazy
     /// batching on or off for both the walker and the rewrite.
     public static func storm(_ pt: PageTable, _ requests: [PermRequest], walker: WalkerKind, lazy: Bool) {
         let perms = Permissions(pt: pt, context: lazyContext(lazy), walker: walker)
         for r in requests {
-            try! perms.setMemoryRO(r.start, pages: r.pages)
-            try! perms.setMemoryRW(r.start, pages: r.pages)
+            try! perms.changeMemoryCommon(r.start, size: r.size, .readOnly)
+            try! perms.changeMemoryCommon(r.start, size: r.size, .readWrite)
         }
     }
 }

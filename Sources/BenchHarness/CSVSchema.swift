@@ -52,7 +52,9 @@ public enum CSVSchema {
         c("memory_bytes", "bytes", "--memory, or the RAM a layout that fixes its size has", { $0.spec.values["memory"] ?? String($0.memoryBytes) }),
         c("mode", "id", "map_mem mapping that ran: block (BBML2) or pte (force_pte_mapping)", { $0.spec.mode.rawValue }),
         parameter("variant"),
-        parameter("create-barriers"),
+        parameter("create-path"),
+        parameter("boot"),
+        parameter("kpti", "on/off"),
         parameter("kfence"),
         parameter("tlbi-range", "on/off"),
         parameter("repeat-tlbi", "on/off"),
@@ -60,6 +62,8 @@ public enum CSVSchema {
         parameter("requests", "count"),
         parameter("request-pages"),
         parameter("placement"),
+        parameter("change"),
+        parameter("rodata-full", "on/off"),
         parameter("softirq-share", "ratio"),
         parameter("nested-share", "ratio"),
         parameter("ops", "path"),
@@ -94,6 +98,7 @@ public enum CSVSchema {
         n("walks", "count", "descents from the root", { $0.counters.walks }),
         n("split_lock", "count", "pgtable_split_lock acquisitions", { $0.counters.splitLockAcquisitions }),
         n("sleeping_lock_atomic", "count", "of which in atomic (softirq) context: a kernel BUG", { $0.counters.sleepingLockInAtomic }),
+        n("sleeping_alloc_atomic", "count", "GFP_KERNEL/GFP_PGTABLE_KERNEL table allocations in atomic (softirq) context: a kernel BUG", { $0.counters.sleepingAllocInAtomic }),
         c("memtotal_kb", "kB", "MemTotal: RAM less kernel image, struct pages and page tables", { String($0.memTotalKB) }),
         n("errors", "count", "operations that returned ENOMEM/EINVAL", { $0.errors }),
         c("split_fraction", "ratio", "mosaic: share of the block-mapped linear map actually split to PTEs", { $0.spec.kind == .mosaic ? "\($0.splitFraction)" : "" }),
@@ -110,9 +115,6 @@ public enum CSVSchema {
         c("calib_kind", "id", "first-touch (fresh pages, when the operation allocated tables) or warm", { $0.calibrationFirstTouch ? "first-touch" : "warm" }),
         c("calib_ns", "ns", "memset of calib_bytes in the same process", { String($0.calibrationNs) }),
         c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
-        // Appended after every schema-2 column (none moves), so schema-2 baselines still read;
-        // an older row without it ran with KPTI off.
-        parameter("kpti", "on/off"),
     ]
 }
 

@@ -6,7 +6,7 @@ import LinearMap
 public enum Findings {
     public static func lines(_ results: [RunResult]) -> [String] {
         let runs = Runs(results)
-        return [lazyMMU(runs), repaint(runs), allocations(runs), kernelBugs(runs), tableBytes(runs), tlbReach(runs),
+        return [lazyMMU(runs), repaint(runs), allocations(runs), kernelBugs(runs), createPath(runs), tableBytes(runs), tlbReach(runs),
                 kfence(runs), errors(results)].compactMap { $0 }
     }
 
@@ -20,20 +20,26 @@ public enum Findings {
         }
     }
 
-    /// Barriers per request of the perm storm, lazy MMU on and off, per walker.
+    /// Barriers per vmalloc-area lifecycle of the perm scenario, lazy MMU on and off, per
+    /// walker, and what one area costs the linear map.
     static func lazyMMU(_ runs: Runs) -> String? {
         var parts: [String] = []
-        var requests = 0
+        var sample: RunResult?
         for walker in ["leaf", "range", "create-path", "pagewalk"] {
-            guard let on = runs.first(.perm, ["walker": walker, "lazy": "on"]),
-                  let off = runs.first(.perm, ["walker": walker, "lazy": "off"]), on.requestsIssued > 0 else { continue }
-            requests = on.requestsIssued
+            let base = ["walker": walker, "change": "ro", "placement": "scattered"]
+            guard let on = runs.first(.perm, base.merging(["lazy": "on"]) { $1 }),
+                  let off = runs.first(.perm, base.merging(["lazy": "off"]) { $1 }), on.requestsIssued > 0 else { continue }
+            if sample == nil { sample = on }
             let n = Double(on.requestsIssued)
             parts.append(String(format: "%@ %.1f → %.1f", walker, Double(off.counters.dsbIshst) / n, Double(on.counters.dsbIshst) / n))
         }
-        guard !parts.isEmpty else { return nil }
-        return "perm: dsb ishst per set_memory_ro+rw request, lazy MMU off → on (\(SummaryTable.grouped(requests)) requests): "
-            + parts.joined(separator: "; ")
+        guard let sample, !parts.isEmpty else { return nil }
+        let n = Double(sample.requestsIssued)
+        return "perm: dsb ishst per vmalloc area (vmalloc, set_memory_ro with rodata=full, vfree with VM_FLUSH_RESET_PERMS; "
+            + "\(SummaryTable.grouped(sample.requestsIssued)) areas of \(sample.spec.values["request-pages"] ?? "") scattered pages), "
+            + "lazy MMU off → on: " + parts.joined(separator: "; ")
+            + String(format: "; per area (leaf, lazy on) %.1f split-lock acquisitions and %.1f TLBIs: the linear alias changes page by page",
+                     Double(sample.counters.splitLockAcquisitions) / n, Double(sample.counters.tlbi) / n)
     }
 
     static func repaint(_ runs: Runs) -> String? {
@@ -48,7 +54,7 @@ public enum Findings {
     static func allocations(_ runs: Runs) -> String? {
         let picks: [(String, RunResult?)] = [
             ("repaint", runs.first(.repaint, ["variant": "v6.18", "lazy": "on"])),
-            ("perm leaf", runs.first(.perm, ["walker": "leaf", "lazy": "on"])),
+            ("perm leaf", runs.first(.perm, ["walker": "leaf", "lazy": "on", "change": "ro", "placement": "scattered"])),
             ("kfence late init", runs.first(.kfence, ["variant": "ce2b3a50ad92", "lazy": "on"])),
         ]
         let parts = picks.compactMap { name, r in
@@ -61,14 +67,29 @@ public enum Findings {
         let debug = runs.all.filter { $0.spec.kind == .debugPagealloc }
         guard let old = debug.first(where: { $0.spec.values["variant"] == "before-ce2b3a50ad92" }),
               let new = debug.first(where: { $0.spec.values["variant"] == "v6.18" }) else { return nil }
-        return "debug_pagealloc: \(SummaryTable.grouped(old.counters.sleepingLockInAtomic)) sleeping-mutex acquisitions in softirq "
+        return "debug_pagealloc: \(SummaryTable.grouped(old.counters.sleepingLockInAtomic)) sleeping-mutex acquisitions and "
+            + "\(SummaryTable.grouped(old.counters.sleepingAllocInAtomic)) sleeping (GFP_PGTABLE_KERNEL) table allocations in softirq "
             + "(kernel BUGs) in \(SummaryTable.grouped(old.requestsIssued)) page events before ce2b3a50ad92, "
-            + "\(SummaryTable.grouped(new.counters.sleepingLockInAtomic)) with it"
+            + "\(SummaryTable.grouped(new.counters.sleepingLockInAtomic)) and \(SummaryTable.grouped(new.counters.sleepingAllocInAtomic)) with it"
+    }
+
+    /// The PTE-mapped boot in each of Ryan Roberts' four create-path states: the fixmap
+    /// unmaps' TLBIs and the barrier pairs each step of the v6.10 series removed.
+    static func createPath(_ runs: Runs) -> String? {
+        let states = CreatePath.allCases.compactMap { state in
+            runs.first(.boot, ["mode": "pte", "create-path": state.rawValue]).map { (state, $0) }
+        }
+        guard states.count == CreatePath.allCases.count else { return nil }
+        let parts = states.map { state, r in
+            "\(state.rawValue) \(SummaryTable.grouped(r.counters.tlbi)) / \(SummaryTable.grouped(r.counters.isb))"
+        }
+        return "boot, pte, \(ByteSize.format(states[0].1.memoryBytes)): TLBIs / isb by create path (fixmap unmaps, v6.9 → v6.10): "
+            + parts.joined(separator: "; ")
     }
 
     static func tableBytes(_ runs: Runs) -> String? {
         guard let block = runs.first(.boot, ["mode": "block"]),
-              let pte = runs.first(.boot, ["mode": "pte", "create-barriers": "batched"]) else { return nil }
+              let pte = runs.first(.boot, ["mode": "pte", "create-path": CreatePath.current.rawValue]) else { return nil }
         return String(format: "boot, %@: page tables %.1f MiB PTE-mapped vs %.3f MiB with blocks; blocks leave %@ kB more MemTotal",
                       ByteSize.format(block.memoryBytes), Double(pte.tableBytes) / 1_048_576, Double(block.tableBytes) / 1_048_576,
                       SummaryTable.grouped(Int(block.memTotalKB) - Int(pte.memTotalKB)))

@@ -5,9 +5,11 @@ import SplitWalkers
 
 /// What one run simulates.
 public enum Scenario: String, Sendable, CaseIterable {
-    /// map_mem: build the linear map.
+    /// map_mem (then, by default, mark_linear_text_alias_ro): build the linear map.
     case boot
-    /// A storm of set_memory_ro / set_memory_rw requests (update_range_prot).
+    /// Module/BPF-style vmalloc area lifecycles: vmalloc, set_memory_ro or _rox (each backing
+    /// page's linear alias changed one page at a time under rodata_full), then vfree with
+    /// VM_FLUSH_RESET_PERMS.
     case perm
     /// linear_map_split_to_ptes of a block-mapped linear map.
     case repaint
@@ -21,6 +23,14 @@ public enum Scenario: String, Sendable, CaseIterable {
     case tlb
     /// Split a fraction of a block map to PTEs, then the access trace.
     case mosaic
+}
+
+/// What the perm scenario makes of each area.
+public enum PermChange: String, Sendable, CaseIterable {
+    /// set_memory_ro (module rodata, a BPF prog pack's linear alias).
+    case ro
+    /// set_memory_rox: set_memory_ro, then set_memory_x (module text, JITed code).
+    case rox
 }
 
 /// One simulation parameter: its option, CSV column, accepted form, default, and the runs
@@ -103,9 +113,12 @@ extension Parameter {
                   help: "Nested lazy-MMU sections: tolerant, never-nest or counted.", scenarios: [.debugPagealloc],
                   excluded: { v in v["lazy"] == "off" ? "with --lazy off there are no lazy sections to nest" : nil },
                   fallback: { _ in NestingPolicy.tolerant.rawValue }, canonical: word(NestingPolicy.allCases)),
-        Parameter(name: "create-barriers", column: "create_barriers", form: words(CreateBarrierPolicy.allCases),
-                  help: "map_mem barriers: batched (v6.10+) or per-entry.", scenarios: [.boot],
-                  fallback: { _ in CreateBarrierPolicy.batched.rawValue }, canonical: word(CreateBarrierPolicy.allCases)),
+        Parameter(name: "create-path", column: "create_path", form: words(CreatePath.allCases),
+                  help: "The boot create path, by Ryan Roberts' v6.10 rows: base (v6.9), no-cont-remap, batch-barriers, no-alloc-remap (v6.10+).",
+                  scenarios: [.boot], fallback: { _ in CreatePath.current.rawValue }, canonical: word(CreatePath.allCases)),
+        Parameter(name: "boot", column: "boot", form: words(BootStage.allCases),
+                  help: "What boot runs: map-mem alone, or full (map_mem, then mark_linear_text_alias_ro).",
+                  scenarios: [.boot], fallback: { _ in BootStage.full.rawValue }, canonical: word(BootStage.allCases)),
         Parameter(name: "kpti", column: "kpti", form: "on|off",
                   help: "KPTI (arm64_use_ng_mappings): nG on every kernel leaf. Descriptor bits only: no count changes; ptdump shows NG.",
                   scenarios: everywhere, fallback: { _ in "off" }, canonical: onOff),
@@ -114,20 +127,27 @@ extension Parameter {
         Parameter(name: "repeat-tlbi", column: "repeat_tlbi", form: "on|off",
                   help: "The REPEAT_TLBI erratum workaround.", scenarios: flushing, fallback: { _ in "off" }, canonical: onOff),
         Parameter(name: "requests", column: "requests", form: "a whole number ≥ 0",
-                  help: "perm requests / debug-pagealloc page events.", scenarios: [.perm, .debugPagealloc],
+                  help: "perm vmalloc areas / debug-pagealloc page events.", scenarios: [.perm, .debugPagealloc],
                   fallback: { _ in "10000" }, canonical: whole(min: 0)),
         Parameter(name: "request-pages", column: "request_pages", form: "N, A-B or pow2:K (K ≤ 18)",
-                  help: "perm request size in pages.", scenarios: [.perm],
+                  help: "perm area size in pages.", scenarios: [.perm],
                   fallback: { _ in "1-16" }, canonical: { RequestPagesSpec(text: $0)?.text }),
-        Parameter(name: "placement", column: "placement", form: "uniform|clustered",
-                  help: "perm request placement.", scenarios: [.perm], fallback: { _ in "uniform" }, canonical: word(["uniform", "clustered"])),
+        Parameter(name: "placement", column: "placement", form: words(BackingPlacement.allCases),
+                  help: "perm: the pages backing each area, scattered order-0 pages or one contiguous run.", scenarios: [.perm],
+                  fallback: { _ in BackingPlacement.scattered.rawValue }, canonical: word(BackingPlacement.allCases)),
+        Parameter(name: "change", column: "change", form: words(PermChange.allCases),
+                  help: "perm: the permission each area gets, set_memory_ro or set_memory_rox.", scenarios: [.perm],
+                  fallback: { _ in PermChange.ro.rawValue }, canonical: word(PermChange.allCases)),
+        Parameter(name: "rodata-full", column: "rodata_full", form: "on|off",
+                  help: "rodata=full: set_memory_ro/rw on a vmalloc area also change its pages' linear aliases.",
+                  scenarios: [.perm, .replay], fallback: { _ in "on" }, canonical: onOff),
         Parameter(name: "softirq-share", column: "softirq_share", form: "a fraction 0…1",
                   help: "Share of page events in softirq context.", scenarios: [.debugPagealloc],
                   fallback: { _ in "0.5" }, canonical: fraction),
         Parameter(name: "nested-share", column: "nested_share", form: "a fraction 0…1",
                   help: "Share of page events nested in an outer lazy section.", scenarios: [.debugPagealloc],
                   fallback: { _ in "0.25" }, canonical: fraction),
-        Parameter(name: "ops", column: "ops", form: "a CSV file with the header op,start,size,context",
+        Parameter(name: "ops", column: "ops", form: "a CSV file with the header op,start,size,context[,backing]",
                   help: "The op trace to replay.", scenarios: [.replay], fallback: { _ in nil }, canonical: path),
         Parameter(name: "fail-after", column: "fail_after", form: "a whole number ≥ 0",
                   help: "Inject ENOMEM after N more table allocations.", scenarios: [.boot, .perm, .repaint, .kfence, .replay, .mosaic],
@@ -171,7 +191,9 @@ extension Parameter {
     }
 
     static let everywhere = Set(Scenario.allCases)
-    static let flushing: Set<Scenario> = [.perm, .repaint, .kfence, .debugPagealloc, .replay]
+    /// The scenarios whose measured operation flushes the TLB (boot: the fixmap's unmaps
+    /// and the alias's flush).
+    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay]
     static let tracing: Set<Scenario> = [.tlb, .mosaic]
     static let sizedLayouts: Set<String> = ["single", "numa2", "numa4"]
 }

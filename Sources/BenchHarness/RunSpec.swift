@@ -34,7 +34,7 @@ public enum LayoutChoice: Sendable, Equatable {
 
 /// The scenario's own parameters.
 public enum ScenarioSpec: Sendable, Equatable {
-    case boot(mode: MappingMode, barriers: CreateBarrierPolicy)
+    case boot(mode: MappingMode, path: CreatePath, stage: BootStage)
     case perm(PermSpec)
     case repaint(Repaint.Variant)
     case kfence(Kfence.Variant, seed: UInt64)
@@ -46,7 +46,8 @@ public enum ScenarioSpec: Sendable, Equatable {
 
 public struct PermSpec: Sendable, Equatable {
     public var walker: WalkerKind, mode: MappingMode
-    public var requests: Int, size: RequestPagesSpec, clustered: Bool, seed: UInt64
+    /// `requests` areas of `size` pages, backed as `placement` says, each made `change`.
+    public var requests: Int, size: RequestPagesSpec, placement: BackingPlacement, change: PermChange, seed: UInt64
 }
 
 public struct DebugPageallocSpec: Sendable, Equatable {
@@ -135,6 +136,7 @@ extension RunSpec {
         c.leafSplit = v["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         c.forcePTEMapping = effectiveMode(v) == .pte
         c.ngMappings = v["kpti"] == "on"
+        c.rodataFull = v["rodata-full"] != "off"
         return c
     }
 
@@ -152,10 +154,11 @@ extension RunSpec {
         let walker = v["walker"].flatMap(WalkerKind.init) ?? .leaf
         switch v.scenario {
         case .boot:
-            return .boot(mode: mode, barriers: CreateBarrierPolicy(rawValue: v["create-barriers"]!)!)
+            return .boot(mode: mode, path: CreatePath(rawValue: v["create-path"]!)!, stage: BootStage(rawValue: v["boot"]!)!)
         case .perm:
             return .perm(PermSpec(walker: walker, mode: mode, requests: Int(v["requests"]!)!,
-                                  size: RequestPagesSpec(text: v["request-pages"]!)!, clustered: v["placement"] == "clustered",
+                                  size: RequestPagesSpec(text: v["request-pages"]!)!,
+                                  placement: BackingPlacement(rawValue: v["placement"]!)!, change: PermChange(rawValue: v["change"]!)!,
                                   seed: seed!))
         case .repaint:
             return .repaint(v["variant"] == "yang-v5" ? .yangV5 : .pagewalk)
@@ -226,7 +229,7 @@ extension RunSpec {
     /// The map the measured operation starts from needs every page PTE-mapped at worst.
     public var mayReachFullPTEMap: Bool {
         switch scenario {
-        case .boot(let mode, _), .tlb(let mode, _): mode == .pte
+        case .boot(let mode, _, _), .tlb(let mode, _): mode == .pte
         default: true
         }
     }

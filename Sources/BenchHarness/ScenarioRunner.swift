@@ -15,7 +15,7 @@ public enum ScenarioRunner {
         /// The kernel context with the layout's early kfence pool.
         let context: KernelContext
         let trace: OpTrace?
-        let requests: PermRequests?
+        let backings: AreaBackings?
         let tlbRun: TLBRun?
         /// SHA-256 of the input files, by option.
         let hashes: [String: String]
@@ -39,7 +39,7 @@ public enum ScenarioRunner {
             hashes[option] = digest
         }
         var trace: OpTrace?
-        var requests: PermRequests?
+        var backings: AreaBackings?
         switch spec.scenario {
         case .replay(let ops, _, _):
             do {
@@ -47,7 +47,7 @@ public enum ScenarioRunner {
                 try trace!.check(against: layout, file: ops)
             } catch { throw RunError("--ops: \(error.description)") }
         case .perm(let p):
-            do { requests = try permRequests(p, layout) } catch { throw RunError("--request-pages: \(error.description)") }
+            do { backings = try areaBackings(p, layout) } catch { throw RunError("--request-pages: \(error.description)") }
         case .debugPagealloc:
             do { _ = try DebugPagealloc.outerPages(in: layout) } catch { throw RunError("--layout: \(error.description)") }
         default: break
@@ -55,7 +55,7 @@ public enum ScenarioRunner {
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
         try ResourceGuard.check(layout, tables: spec.mayReachFullPTEMap ? .fullPTE : .blocks,
                                 extraBytes: heldBesideTables(spec, layout, tlbRun))
-        return Prepared(spec: spec, layout: layout, context: context, trace: trace, requests: requests,
+        return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
                         tlbRun: tlbRun, hashes: hashes)
     }
 
@@ -144,17 +144,24 @@ public enum ScenarioRunner {
         do { return try PageTable(nesting: spec.context.nesting) } catch { throw RunError(error.description) }
     }
 
-    /// map_mem, as the kernel booted (the create path's barrier policy is a boot
-    /// parameter only: other scenarios count from the built map on).
-    static func mapMem(_ prepared: Prepared) -> LinearMapBuilder {
-        var barriers = CreateBarrierPolicy.batched
-        if case .boot(_, let b) = prepared.spec.scenario { barriers = b }
-        return LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, policy: barriers,
-                                ngMappings: prepared.context.ngMappings)
+    /// Boot as the kernel ran it. The create path and the boot stage are boot parameters;
+    /// every other scenario starts from a fully booted map (alias read-only, as on a real
+    /// kernel), built with v6.10+'s create path, and counts from there on.
+    static func booting(_ prepared: Prepared) -> (builder: LinearMapBuilder, stage: BootStage) {
+        var (path, stage) = (CreatePath.current, BootStage.full)
+        if case .boot(_, let p, let s) = prepared.spec.scenario { (path, stage) = (p, s) }
+        let builder = LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, path: path,
+                                       flush: TLBFlush(prepared.context), ngMappings: prepared.context.ngMappings)
+        return (builder, stage)
+    }
+
+    static func boot(_ pt: PageTable, _ prepared: Prepared) throws(KernelError) {
+        let (builder, stage) = booting(prepared)
+        try builder.boot(into: pt, through: stage)
     }
 
     static func buildMap(_ pt: PageTable, _ prepared: Prepared) throws(RunError) {
-        do { try mapMem(prepared).build(into: pt) } catch { throw RunError("map_mem failed: \(error)") }
+        do { try boot(pt, prepared) } catch { throw RunError("boot failed: \(error)") }
     }
 
     /// The measured operation.
@@ -162,9 +169,9 @@ public enum ScenarioRunner {
         let layout = prepared.layout, context = prepared.context
         switch prepared.spec.scenario {
         case .boot:
-            return Outcome(errors: (try? mapMem(prepared).build(into: pt)) == nil ? 1 : 0)
+            return Outcome(errors: (try? boot(pt, prepared)) == nil ? 1 : 0)
         case .perm:
-            return permStorm(pt, prepared)
+            return permLifecycle(pt, prepared)
         case .repaint(let variant):
             let ok = (try? Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: variant, context: context)) != nil
             return Outcome(errors: ok ? 0 : 1)
@@ -184,8 +191,11 @@ public enum ScenarioRunner {
             return mosaic(pt, m, prepared)
         case .replay(let ops, let walker, _):
             let trace = prepared.trace!
-            let ok = (try? trace.replay(Permissions(pt: pt, context: context, walker: walker), file: ops)) != nil
-            return Outcome(errors: ok ? 0 : 1, issued: trace.records.count)
+            let perms = Permissions(pt: pt, context: context, walker: walker, vmalloc: VmallocSpace(linearOffset: layout.linearOffset))
+            // Every failed record counts (set_memory_ro on a linear address: EINVAL), and the
+            // replay goes on, as the kernel's callers do.
+            let failed = (try? trace.replay(perms, layout: layout, file: ops, stopOnError: false)) ?? trace.records.count
+            return Outcome(errors: failed, issued: trace.records.count)
         }
     }
 
@@ -205,21 +215,29 @@ public enum ScenarioRunner {
         return Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.chunks - left) / Double(done.chunks))
     }
 
-    static func permRequests(_ p: PermSpec, _ layout: MachineLayout) throws(LayoutError) -> PermRequests {
+    static func areaBackings(_ p: PermSpec, _ layout: MachineLayout) throws(LayoutError) -> AreaBackings {
         let size: RequestSize = p.size.powerOfTwo ? .powerOfTwo(maxLog2: p.size.high.trailingZeroBitCount)
             : p.size.low == p.size.high ? .fixed(pages: p.size.low) : .uniform(pages: p.size.low...p.size.high)
-        let placement: RequestPlacement = p.clustered ? .clustered(clusters: 16, spreadPages: 4096) : .uniform
-        return try PermRequests(layout: layout, count: p.requests, size: size, placement: placement, seed: p.seed)
+        return try AreaBackings(layout: layout, count: p.requests, size: size, placement: p.placement, seed: p.seed)
     }
 
-    /// Each request makes its range read-only, then writable again (a module-load cycle).
-    static func permStorm(_ pt: PageTable, _ prepared: Prepared) -> Outcome {
+    /// Each area's lifecycle, as module load and unload (or a BPF program's JIT and free) run
+    /// it: vmalloc (its own tables and PTEs: part of the measured operation, as the kernel
+    /// maps the area right before it changes it), set_memory_ro or set_memory_rox over the
+    /// whole area, then vfree with VM_FLUSH_RESET_PERMS. Every failing call counts an error.
+    static func permLifecycle(_ pt: PageTable, _ prepared: Prepared) -> Outcome {
         guard case .perm(let p) = prepared.spec.scenario else { return Outcome() }
-        let perms = Permissions(pt: pt, context: prepared.context, walker: p.walker)
+        let perms = Permissions(pt: pt, context: prepared.context, walker: p.walker,
+                                vmalloc: VmallocSpace(linearOffset: prepared.layout.linearOffset))
         var errors = 0
-        for r in prepared.requests! {
-            if (try? perms.setMemoryRO(r.start, pages: r.pages)) == nil { errors += 1 }
-            if (try? perms.setMemoryRW(r.start, pages: r.pages)) == nil { errors += 1 }
+        for backing in prepared.backings! {
+            guard let area = try? perms.vmalloc(backing: backing) else { errors += 1; continue }
+            let changed: ()? = switch p.change {
+            case .ro: try? perms.setMemoryRO(area.addr, pages: area.pages)
+            case .rox: try? perms.setMemoryROX(area.addr, pages: area.pages)
+            }
+            if changed == nil { errors += 1 }
+            if (try? perms.vfree(area.addr)) == nil { errors += 1 }
         }
         return Outcome(errors: errors, issued: p.requests)
     }

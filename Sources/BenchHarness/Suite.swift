@@ -1,3 +1,4 @@
+import KernelCallers
 import LinearMap
 import SplitWalkers
 import PageTableModel
@@ -15,10 +16,13 @@ public enum Suite {
         }
         let onOff = ["on", "off"]
         add(.boot, ("mode", "block"))
+        // Ryan Roberts' four create-path states, at pte (v6.10+'s is the default).
+        for path in CreatePath.allCases where path != .current { add(.boot, ("mode", "pte"), ("create-path", path.rawValue)) }
         add(.boot, ("mode", "pte"))
-        add(.boot, ("mode", "pte"), ("create-barriers", "per-entry"))
         for variant in Parameter.variants(of: .repaint) { for lazy in onOff { add(.repaint, ("variant", variant), ("lazy", lazy)) } }
         for walker in WalkerKind.allCases { for lazy in onOff { add(.perm, ("walker", walker.rawValue), ("lazy", lazy)) } }
+        add(.perm, ("change", PermChange.rox.rawValue))
+        add(.perm, ("placement", BackingPlacement.contiguous.rawValue))
         for variant in Parameter.variants(of: .kfence) { for lazy in onOff { add(.kfence, ("variant", variant), ("lazy", lazy)) } }
         for nesting in NestingPolicy.allCases {
             for variant in Parameter.variants(of: .debugPagealloc) {

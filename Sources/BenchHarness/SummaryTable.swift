@@ -43,17 +43,21 @@ public enum SummaryTable {
     static func columns(_ scenario: Scenario) -> [Column] {
         switch scenario {
         case .boot:
-            [mode, key("barriers", "create-barriers")] + barriers + tables + [reach, errors, milliseconds]
+            [mode, key("create path", "create-path"), key("boot", "boot")] + barriers + tables + [reach, errors, milliseconds]
         case .repaint:
             [walker, key("variant", "variant"), key("lazy", "lazy")] + barriers + tables + [errors, milliseconds]
-        case .perm, .replay:
+        case .perm:
+            [walker, key("lazy", "lazy"), mode, key("change", "change"), key("placement", "placement")] + barriers
+                + [count("split lock") { $0.counters.splitLockAcquisitions }, count("walks") { $0.counters.walks }] + tables + [errors, milliseconds]
+        case .replay:
             [walker, key("lazy", "lazy"), mode] + barriers + [count("walks") { $0.counters.walks }] + tables + [errors, milliseconds]
         case .kfence:
             [key("variant", "variant"), key("lazy", "lazy")] + barriers
                 + [count("split lock") { $0.counters.splitLockAcquisitions }, count("pt alloc") { $0.pagesAllocated }, errors]
         case .debugPagealloc:
             [key("variant", "variant"), key("nesting", "nesting"), key("lazy", "lazy")] + barriers
-                + [count("events") { $0.requestsIssued }, count("kernel BUGs") { $0.counters.sleepingLockInAtomic }, errors]
+                + [count("events") { $0.requestsIssued }, count("sleeping locks") { $0.counters.sleepingLockInAtomic },
+                   count("sleeping allocs") { $0.counters.sleepingAllocInAtomic }, errors]
         case .tlb:
             [mode, key("tlb", "tlb"), key("trace", "trace"), count("accesses") { $0.tlb?.tlbAccesses ?? 0 },
              count("L1 refill") { $0.tlb?.l1dTLBRefill ?? 0 }, count("walks") { $0.tlb?.dtlbWalk ?? 0 }, walksPer1k, reach, milliseconds]

@@ -2,12 +2,16 @@ import Foundation
 import PageTableModel
 import LinearMap
 
-/// A recorded sequence of linear-map changes, replayed against a map: a UTF-8 CSV file
-/// with the header `op,start,size,context`, one operation a line ("\n" or "\r\n" line
-/// ends, a byte-order mark, blank lines and `#` comments allowed). `start` is a
-/// hexadecimal VA, `size` a byte count (`4096`, `2M`, `0x200000`), `context` task or
-/// softirq; both bounds page-aligned. `parse` checks the syntax, `check(against:)` that
-/// every range is RAM in the linear map.
+/// A recorded sequence of kernel page-table changes, replayed against a map: a UTF-8 CSV
+/// file with the header `op,start,size,context` or `op,start,size,context,backing`, one
+/// operation a line ("\n" or "\r\n" line ends, a byte-order mark, blank lines and `#`
+/// comments allowed). `start` is a hexadecimal VA or `area:ID` (`area:ID+OFFSET`) naming a
+/// vmalloc area an earlier `vmalloc` line made; `size` a byte count (`4096`, `2M`,
+/// `0x200000`); `context` task or softirq; both bounds page-aligned. `vmalloc,area:ID,SIZE,
+/// task,BACKING` makes an area of SIZE (VM_ALLOC | VM_FLUSH_RESET_PERMS) whose pages are
+/// `scattered:SEED`, `contiguous:0xVA` (one run from that linear VA) or a space-separated
+/// list of linear-map page VAs; `vfree,area:ID,,task` frees it. `parse` checks the syntax,
+/// `check(against:)` that every linear range is RAM and every area is live where used.
 public struct OpTrace: Sendable, Equatable {
     public var records: [Record]
 
@@ -24,6 +28,25 @@ public struct OpTrace: Sendable, Equatable {
         case setMemoryInvalid = "set_memory_invalid"
         case setDirectMapInvalidNoflush = "set_direct_map_invalid_noflush"
         case setDirectMapDefaultNoflush = "set_direct_map_default_noflush"
+        case setMemoryX = "set_memory_x"
+        case setMemoryNX = "set_memory_nx"
+        case setMemoryROX = "set_memory_rox"
+        /// Map a vmalloc area (`start` is `area:ID`, the backing column says its pages).
+        case vmalloc
+        /// vfree of an area (`start` is `area:ID`, `size` empty).
+        case vfree
+
+        /// The ops that take a vmalloc address (a linear one gets EINVAL at replay).
+        public var takesArea: Bool { [.setMemoryRO, .setMemoryRW, .setMemoryX, .setMemoryNX, .setMemoryROX].contains(self) }
+    }
+
+    /// The pages backing a `vmalloc` record's area.
+    public enum Backing: Sendable, Equatable {
+        case scattered(seed: UInt64)
+        /// One run from this linear-map VA.
+        case contiguous(UInt64)
+        /// These linear-map page VAs, in area order.
+        case pages([UInt64])
     }
 
     public struct Record: Sendable, Equatable {
@@ -35,13 +58,21 @@ public struct OpTrace: Sendable, Equatable {
         public var line: Int
         /// 1-based column of the `start` field, when parsed from text.
         public var startColumn: Int?
-        public init(op: Op, start: UInt64, size: UInt64, context: ExecutionContext, line: Int, startColumn: Int? = nil) {
+        /// The vmalloc area `start` names (`start` is then the offset into it).
+        public var area: Int?
+        /// A `vmalloc` record's pages.
+        public var backing: Backing?
+        /// 1-based column of the `backing` field, when parsed from text.
+        public var backingColumn: Int?
+        public init(op: Op, start: UInt64, size: UInt64, context: ExecutionContext, line: Int, startColumn: Int? = nil,
+                    area: Int? = nil, backing: Backing? = nil, backingColumn: Int? = nil) {
             (self.op, self.start, self.size, self.context, self.line) = (op, start, size, context, line)
-            self.startColumn = startColumn
+            (self.startColumn, self.area, self.backing, self.backingColumn) = (startColumn, area, backing, backingColumn)
         }
     }
 
     static let header = ["op", "start", "size", "context"]
+    static let vmallocHeader = header + ["backing"]
 
     // MARK: Parsing
 
@@ -56,6 +87,7 @@ public struct OpTrace: Sendable, Equatable {
     public static func parse(text: String, file: String = "<trace>") throws(OpTraceError) -> OpTrace {
         var records: [Record] = []
         var sawHeader = false
+        var columns = header
         for (n, line) in InputText.lines(of: text).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
@@ -64,15 +96,16 @@ public struct OpTrace: Sendable, Equatable {
                 OpTraceError(file: file, line: n + 1, column: column, message: message)
             }
             if !sawHeader {
-                guard fields.map(\.text) == header else {
-                    throw fail(1, "expected the header '\(header.joined(separator: ","))'")
+                guard fields.map(\.text) == header || fields.map(\.text) == vmallocHeader else {
+                    throw fail(1, "expected the header '\(header.joined(separator: ","))' or '\(vmallocHeader.joined(separator: ","))'")
                 }
+                columns = fields.map(\.text)
                 sawHeader = true
                 continue
             }
-            guard fields.count == header.count else {
-                throw fail(fields.count > header.count ? fields[header.count].column : line.count + 1,
-                           "expected \(header.count) fields (\(header.joined(separator: ","))), found \(fields.count)")
+            guard fields.count == columns.count else {
+                throw fail(fields.count > columns.count ? fields[columns.count].column : line.count + 1,
+                           "expected \(columns.count) fields (\(columns.joined(separator: ","))), found \(fields.count)")
             }
             records.append(try record(fields, line: n + 1, fail))
         }
@@ -85,21 +118,98 @@ public struct OpTrace: Sendable, Equatable {
         guard let op = Op(rawValue: f[0].text) else {
             throw fail(f[0].column, "unknown op '\(f[0].text)'; expected one of \(Op.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let start = InputText.hex(f[1].text) else {
-            throw fail(f[1].column, "start '\(f[1].text)' is not a hexadecimal address such as 0xffff000040000000")
+        var start: UInt64 = 0
+        var area: Int?
+        if f[1].text.hasPrefix("area:") {
+            let spec = f[1].text.dropFirst(5)
+            let parts = spec.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let id = Int(parts[0]), id >= 0 else {
+                throw fail(f[1].column, "start '\(f[1].text)' names no area; use area:ID or area:ID+OFFSET with ID a whole number")
+            }
+            area = id
+            if parts.count == 2 {
+                guard op.takesArea, let offset = ByteSize.parse(String(parts[1])) else {
+                    throw fail(f[1].column, op.takesArea ? "offset '\(parts[1])' is not a byte count; use \(ByteSize.form)"
+                                                         : "\(op.rawValue) takes the area itself: area:ID without an offset")
+                }
+                start = offset
+            }
+            guard op.takesArea || op == .vmalloc || op == .vfree else {
+                throw fail(f[1].column, "\(op.rawValue) takes a linear-map address, not a vmalloc area")
+            }
+        } else {
+            guard op != .vmalloc && op != .vfree else {
+                throw fail(f[1].column, "\(op.rawValue) takes an area: area:ID")
+            }
+            guard let va = InputText.hex(f[1].text) else {
+                throw fail(f[1].column, "start '\(f[1].text)' is not a hexadecimal address such as 0xffff000040000000 or area:ID")
+            }
+            start = va
         }
         guard start % 4096 == 0 else { throw fail(f[1].column, "start '\(f[1].text)' is not page-aligned") }
-        guard let size = ByteSize.parse(f[2].text) else {
-            throw fail(f[2].column, "size '\(f[2].text)' is not a byte count; use \(ByteSize.form)")
+        var size: UInt64 = 0
+        if op == .vfree {
+            guard f[2].text.isEmpty else { throw fail(f[2].column, "vfree takes no size: leave the field empty") }
+        } else {
+            guard let parsed = ByteSize.parse(f[2].text) else {
+                throw fail(f[2].column, "size '\(f[2].text)' is not a byte count; use \(ByteSize.form)")
+            }
+            guard parsed > 0, parsed % 4096 == 0 else {
+                throw fail(f[2].column, "size '\(f[2].text)' is not a non-zero multiple of 4096")
+            }
+            guard start <= UInt64.max - parsed else { throw fail(f[2].column, "start + size overflows") }
+            size = parsed
         }
-        guard size > 0, size % 4096 == 0 else {
-            throw fail(f[2].column, "size '\(f[2].text)' is not a non-zero multiple of 4096")
-        }
-        guard start <= UInt64.max - size else { throw fail(f[2].column, "start + size overflows") }
         guard let context = ExecutionContext(rawValue: f[3].text) else {
             throw fail(f[3].column, "context '\(f[3].text)' is neither task nor softirq")
         }
-        return Record(op: op, start: start, size: size, context: context, line: line, startColumn: f[1].column)
+        if (op == .vmalloc || op == .vfree) && context != .task {
+            throw fail(f[3].column, "\(op.rawValue) runs in task context only (the kernel BUGs in an interrupt)")
+        }
+        var backing: Backing?
+        let backingText = f.count > 4 ? f[4].text : ""
+        let backingColumn = f.count > 4 ? f[4].column : nil
+        if op == .vmalloc {
+            guard f.count > 4 else {
+                throw fail(f[0].column, "vmalloc needs the backing column: use the header '\(vmallocHeader.joined(separator: ","))'")
+            }
+            switch parseBacking(backingText, pages: Int(size / 4096)) {
+            case .success(let b): backing = b
+            case .failure(let problem): throw fail(f[4].column, problem.message)
+            }
+        } else if !backingText.isEmpty {
+            throw fail(f[4].column, "only vmalloc takes a backing; leave the field empty")
+        }
+        return Record(op: op, start: start, size: size, context: context, line: line, startColumn: f[1].column,
+                      area: area, backing: backing, backingColumn: backingColumn)
+    }
+
+    private struct BackingProblem: Error { let message: String }
+
+    private static func parseBacking(_ text: String, pages: Int) -> Result<Backing, BackingProblem> {
+        func fail(_ message: String) -> Result<Backing, BackingProblem> { .failure(BackingProblem(message: message)) }
+        let form = "scattered:SEED, contiguous:0xVA or a space-separated list of page VAs"
+        if text.hasPrefix("scattered:") {
+            guard let seed = UInt64(text.dropFirst(10)) else { return fail("backing '\(text)': the seed is not a whole number 0…2^64-1") }
+            return .success(.scattered(seed: seed))
+        }
+        if text.hasPrefix("contiguous:") {
+            guard let va = InputText.hex(String(text.dropFirst(11))), va % 4096 == 0 else {
+                return fail("backing '\(text)': the start is not a page-aligned hexadecimal address")
+            }
+            return .success(.contiguous(va))
+        }
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard !words.isEmpty else { return fail("backing is empty; use \(form)") }
+        var vas: [UInt64] = []
+        for w in words {
+            guard let va = InputText.hex(String(w)), va % 4096 == 0 else {
+                return fail("backing page '\(w)' is not a page-aligned hexadecimal address; use \(form)")
+            }
+            vas.append(va)
+        }
+        guard vas.count == pages else { return fail("backing lists \(vas.count) pages for an area of \(pages)") }
+        return .success(.pages(vas))
     }
 
     /// Comma-separated fields, trimmed, each with the 1-based column it starts at.
@@ -121,24 +231,44 @@ public struct OpTrace: Sendable, Equatable {
     /// linear map it would alias one. The error names the record's `start` field.
     public func check(against layout: MachineLayout, file: String = "<trace>") throws(OpTraceError) {
         let ram = layout.linearRanges
+        var live = Set<Int>()
         for r in records {
-            if let problem = Self.placementProblem(r, ram) {
-                throw OpTraceError(file: file, line: r.line, column: r.startColumn, message: problem)
+            func fail(_ column: Int?, _ message: String) -> OpTraceError {
+                OpTraceError(file: file, line: r.line, column: column, message: message)
+            }
+            if let id = r.area {
+                if r.op == .vmalloc {
+                    guard live.insert(id).inserted else { throw fail(r.startColumn, "area \(id) is already live") }
+                    if let problem = Self.backingProblem(r, ram) { throw fail(r.backingColumn, problem) }
+                } else {
+                    guard live.contains(id) else { throw fail(r.startColumn, "area \(id) is not live here: no vmalloc line made it, or it was freed") }
+                    if r.op == .vfree { live.remove(id) }
+                }
+            } else if let problem = Self.placementProblem(r.start, r.size, ram) {
+                throw fail(r.startColumn, problem)
             }
         }
     }
 
-    private static func placementProblem(_ r: Record, _ ram: [Range<UInt64>]) -> String? {
-        guard (LinearMapRange.start..<LinearMapRange.end).contains(r.start) else {
-            return "start \(hex(r.start)) is outside the linear map \(LinearMapRange.description)"
+    private static func backingProblem(_ r: Record, _ ram: [Range<UInt64>]) -> String? {
+        switch r.backing {
+        case .contiguous(let va)?: return placementProblem(va, r.size, ram)
+        case .pages(let vas)?: return vas.lazy.compactMap { placementProblem($0, 4096, ram) }.first
+        default: return nil
         }
-        let (end, wrapped) = r.start.addingReportingOverflow(r.size)
+    }
+
+    private static func placementProblem(_ start: UInt64, _ size: UInt64, _ ram: [Range<UInt64>]) -> String? {
+        guard (LinearMapRange.start..<LinearMapRange.end).contains(start) else {
+            return "start \(hex(start)) is outside the linear map \(LinearMapRange.description)"
+        }
+        let (end, wrapped) = start.addingReportingOverflow(size)
         guard !wrapped, end <= LinearMapRange.end else {
-            return "start \(hex(r.start)) + size \(hex(r.size)) runs past the linear map's end \(hex(LinearMapRange.end))"
+            return "start \(hex(start)) + size \(hex(size)) runs past the linear map's end \(hex(LinearMapRange.end))"
         }
-        guard ram.contains(where: { $0.lowerBound <= r.start && end <= $0.upperBound }) else {
+        guard ram.contains(where: { $0.lowerBound <= start && end <= $0.upperBound }) else {
             let banks = ram.map { "[\(hex($0.lowerBound)), \(hex($0.upperBound)))" }.joined(separator: ", ")
-            return "[\(hex(r.start)), \(hex(end))) is not all RAM; the memory banks map \(banks)"
+            return "[\(hex(start)), \(hex(end))) is not all RAM; the memory banks map \(banks)"
         }
         return nil
     }
@@ -147,33 +277,69 @@ public struct OpTrace: Sendable, Equatable {
 
     // MARK: Replay
 
-    /// Runs every record in order (softirq records inside `pt.inSoftirq`); stops at the
-    /// first kernel error, naming its line.
-    public func replay(_ perms: Permissions, file: String = "<trace>") throws(OpTraceError) {
+    /// Runs every record in order (softirq records inside `pt.inSoftirq`). With
+    /// `stopOnError` (the default) it throws at the first kernel error, naming its line;
+    /// without, every failing record is counted and the replay goes on, as the kernel's
+    /// callers go on after an error return. `layout` draws `scattered:SEED` backings.
+    /// Returns the number of failed records.
+    @discardableResult
+    public func replay(_ perms: Permissions, layout: MachineLayout? = nil, file: String = "<trace>",
+                       stopOnError: Bool = true) throws(OpTraceError) -> Int {
+        var areas: [Int: UInt64] = [:]
+        var failed = 0
         for r in records {
             do {
                 if r.context == .softirq {
-                    try perms.pt.inSoftirq { try Self.apply(r, perms) }
+                    var local = areas
+                    try perms.pt.inSoftirq { try Self.apply(r, perms, layout, &local) }
+                    areas = local
                 } else {
-                    try Self.apply(r, perms)
+                    try Self.apply(r, perms, layout, &areas)
                 }
             } catch {
-                throw OpTraceError(file: file, line: r.line, column: nil, message: "\(r.op.rawValue) failed: \(String(describing: error).uppercased())")
+                failed += 1
+                if stopOnError {
+                    throw OpTraceError(file: file, line: r.line, column: nil, message: "\(r.op.rawValue) failed: \(String(describing: error).uppercased())")
+                }
             }
         }
+        return failed
     }
 
-    private static func apply(_ r: Record, _ perms: Permissions) throws(KernelError) {
+    private static func apply(_ r: Record, _ perms: Permissions, _ layout: MachineLayout?,
+                              _ areas: inout [Int: UInt64]) throws(KernelError) {
         let pages = Int(r.size / 4096)
+        var start = r.start
+        if let id = r.area, r.op != .vmalloc {
+            guard let addr = areas[id] else { throw .einval }
+            start = addr &+ r.start
+        }
         switch r.op {
         // A record built in code may wrap: the walker refuses the wrapped end with EINVAL.
-        case .split: try perms.walker.split(perms.pt, from: r.start, to: r.start &+ r.size)
-        case .setMemoryRO: try perms.setMemoryRO(r.start, pages: pages)
-        case .setMemoryRW: try perms.setMemoryRW(r.start, pages: pages)
-        case .setMemoryValid: try perms.setMemoryValid(r.start, pages: pages, enable: true)
-        case .setMemoryInvalid: try perms.setMemoryValid(r.start, pages: pages, enable: false)
-        case .setDirectMapInvalidNoflush: try perms.setDirectMapInvalidNoflush(r.start, pages: pages)
-        case .setDirectMapDefaultNoflush: try perms.setDirectMapDefaultNoflush(r.start, pages: pages)
+        case .split: try perms.walker.split(perms.pt, from: start, to: start &+ r.size)
+        case .setMemoryRO: try perms.setMemoryRO(start, pages: pages)
+        case .setMemoryRW: try perms.setMemoryRW(start, pages: pages)
+        case .setMemoryX: try perms.setMemoryX(start, pages: pages)
+        case .setMemoryNX: try perms.setMemoryNX(start, pages: pages)
+        case .setMemoryROX: try perms.setMemoryROX(start, pages: pages)
+        case .setMemoryValid: try perms.setMemoryValid(start, pages: pages, enable: true)
+        case .setMemoryInvalid: try perms.setMemoryValid(start, pages: pages, enable: false)
+        case .setDirectMapInvalidNoflush: try perms.setDirectMapInvalidNoflush(start, pages: pages)
+        case .setDirectMapDefaultNoflush: try perms.setDirectMapDefaultNoflush(start, pages: pages)
+        case .vmalloc:
+            let backing: [UInt64]
+            switch r.backing {
+            case .pages(let vas)?: backing = vas
+            case .contiguous(let va)?: backing = (0..<UInt64(pages)).map { va + $0 << 12 }
+            case .scattered(let seed)?:
+                guard let layout, let drawn = try? AreaBackings.scattered(layout: layout, pages: pages, seed: seed) else { throw .einval }
+                backing = drawn
+            case nil: throw .einval
+            }
+            areas[r.area!] = try perms.vmalloc(backing: backing).addr
+        case .vfree:
+            try perms.vfree(start)
+            areas[r.area!] = nil
         }
     }
 }

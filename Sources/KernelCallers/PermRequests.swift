@@ -115,3 +115,53 @@ extension SplitMix64 {
     /// Uniform in [0, n) by the multiply-high reduction (stable across toolchains).
     mutating func below(_ n: UInt64) -> UInt64 { next().multipliedFullWidth(by: n).high }
 }
+
+/// Where the pages backing a vmalloc area come from.
+public enum BackingPlacement: String, Sendable, CaseIterable {
+    /// Order-0 pages drawn one by one, uniformly over the mapped memory (what vmalloc's
+    /// bulk order-0 allocation looks like on a long-running machine).
+    case scattered
+    /// One physically contiguous run (a fresh machine, or a high-order allocation).
+    case contiguous
+}
+
+/// The backing pages of a deterministic stream of vmalloc areas, as linear-map VAs:
+/// area sizes as `PermRequests` draws them; a contiguous area is such a request's run,
+/// a scattered one that many distinct pages drawn from a second stream of the seed.
+public struct AreaBackings: Sequence {
+    let sizes: PermRequests
+    let pages: PermRequests
+    public let placement: BackingPlacement
+
+    public init(layout: MachineLayout, count: Int, size: RequestSize, placement: BackingPlacement,
+                seed: UInt64) throws(LayoutError) {
+        sizes = try PermRequests(layout: layout, count: count, size: size, seed: seed)
+        pages = try PermRequests(layout: layout, count: .max, size: .fixed(pages: 1), seed: seed ^ 0x5ca7_7e4e_d0a6_e500)
+        self.placement = placement
+    }
+
+    public func makeIterator() -> AnyIterator<[UInt64]> {
+        let runs = sizes.makeIterator()
+        let stream = pages.makeIterator()
+        let placement = placement
+        return AnyIterator {
+            guard let run = runs.next() else { return nil }
+            switch placement {
+            case .contiguous:
+                return (0..<UInt64(run.pages)).map { run.start + $0 << 12 }
+            case .scattered:
+                var seen = Set<UInt64>(), backing: [UInt64] = []
+                while backing.count < run.pages, let p = stream.next() {
+                    if seen.insert(p.start).inserted { backing.append(p.start) }
+                }
+                return backing
+            }
+        }
+    }
+
+    /// One scattered area of `pages` pages (an op trace's `scattered:SEED`).
+    public static func scattered(layout: MachineLayout, pages: Int, seed: UInt64) throws(LayoutError) -> [UInt64] {
+        var it = try AreaBackings(layout: layout, count: 1, size: .fixed(pages: pages), placement: .scattered, seed: seed).makeIterator()
+        return it.next() ?? []
+    }
+}

@@ -1,12 +1,11 @@
 import PageTableModel
 import SplitWalkers
 
-/// Models v6.18's linear-map permission changes: __change_memory_common and
-/// update_range_prot (split the range, then rewrite its leaves in lazy mode), and the
-/// set_memory_* / set_direct_map_*_noflush entry points built on them (spec §6, Callers).
-///
-/// set_memory_ro/rw are applied to the linear range itself, as the kernel does for the
-/// linear alias of a physically contiguous area.
+/// Models v6.18's permission changes (arch/arm64/mm/pageattr.c): change_memory_common
+/// for the set_memory_ro/rw/x/nx/rox entry points, which take vmalloc areas only (spec §6,
+/// "Which addresses each entry point takes"); __change_memory_common and update_range_prot
+/// (split the range, then rewrite its leaves in lazy mode) for them and for the entry points
+/// that take linear-map addresses (set_memory_valid, set_direct_map_*_noflush).
 public struct Permissions {
     public let pt: PageTable
     /// The split before the rewrite (W1 in v6.18).
@@ -14,47 +13,99 @@ public struct Permissions {
     public let flush: TLBFlush
     /// The kernel the calls run in: the walker's, the rewrite's lazy MMU and the flush's.
     public let context: KernelContext
+    /// The vmalloc areas the set_memory_* calls and vfree look up, and the lazy-purge list.
+    public let vmalloc: VmallocSpace
 
     /// The entry points on `context`, splitting with the walker `kind`.
-    public init(pt: PageTable, context: KernelContext = KernelContext(), walker kind: WalkerKind = .leaf) {
-        self.init(pt: pt, context: context, walker: makeWalker(kind, options: WalkerOptions(context: context)))
+    public init(pt: PageTable, context: KernelContext = KernelContext(), walker kind: WalkerKind = .leaf,
+                vmalloc: VmallocSpace = VmallocSpace()) {
+        self.init(pt: pt, context: context, walker: makeWalker(kind, options: WalkerOptions(context: context)), vmalloc: vmalloc)
     }
 
     /// The entry points with a walker configured by the caller (it must run on `context`).
-    public init(pt: PageTable, context: KernelContext, walker: any SplitWalker) {
+    public init(pt: PageTable, context: KernelContext, walker: any SplitWalker, vmalloc: VmallocSpace = VmallocSpace()) {
         self.pt = pt
         self.walker = walker
         self.flush = TLBFlush(context)
         self.context = context
+        self.vmalloc = vmalloc
     }
 
-    // MARK: Entry points
+    // MARK: Entry points on vmalloc areas
 
-    /// set_memory_ro: drop WRITE, add RDONLY.
+    /// set_memory_ro: drop WRITE, add RDONLY. EINVAL unless inside one VM_ALLOC area.
     public func setMemoryRO(_ addr: UInt64, pages: Int) throws(KernelError) {
-        guard pages > 0 else { return }
-        try changeMemoryCommon(addr, size: bytes(pages), .readOnly)
+        try changeMemoryArea(addr, pages: pages, .readOnly)
     }
 
-    /// set_memory_rw: add WRITE, drop RDONLY.
+    /// set_memory_rw: add WRITE, drop RDONLY. EINVAL unless inside one VM_ALLOC area.
     public func setMemoryRW(_ addr: UInt64, pages: Int) throws(KernelError) {
-        guard pages > 0 else { return }
-        try changeMemoryCommon(addr, size: bytes(pages), .readWrite)
+        try changeMemoryArea(addr, pages: pages, .readWrite)
     }
+
+    /// set_memory_x: clear PXN (and set PTE_MAYBE_GP, 0 without BTI).
+    public func setMemoryX(_ addr: UInt64, pages: Int) throws(KernelError) {
+        try changeMemoryArea(addr, pages: pages, .executable)
+    }
+
+    /// set_memory_nx: set PXN (and clear PTE_MAYBE_GP).
+    public func setMemoryNX(_ addr: UInt64, pages: Int) throws(KernelError) {
+        try changeMemoryArea(addr, pages: pages, .nonExecutable)
+    }
+
+    /// set_memory_rox: arm64 has no set_memory_rox of its own, so the generic one runs:
+    /// set_memory_ro, then (if that succeeded) set_memory_x.
+    public func setMemoryROX(_ addr: UInt64, pages: Int) throws(KernelError) {
+        try setMemoryRO(addr, pages: pages)
+        try setMemoryX(addr, pages: pages)
+    }
+
+    /// change_memory_common: the range must lie in one VM_ALLOC area without
+    /// VM_ALLOW_HUGE_VMAP (its size counts the guard page, as area->size does), else EINVAL
+    /// — a linear-map address is refused. With rodata_full and a change of RDONLY, the
+    /// linear alias of every page backing the area is changed first, one page per call
+    /// (their errors ignored, as the kernel does); then vm_unmap_aliases(); then the range.
+    public func changeMemoryArea(_ addr: UInt64, pages: Int, _ change: ProtChange) throws(KernelError) {
+        let page = pt.geometry.pageSize
+        let start = alignDown(addr, page)  // the kernel WARNs on an unaligned address
+        // A negative count wraps to a huge size in the kernel: past any area.
+        let (size, o1) = UInt64(truncatingIfNeeded: pages).multipliedReportingOverflow(by: page)
+        let (end, o2) = start.addingReportingOverflow(size)
+        guard pages >= 0, !o1, !o2, let area = vmalloc.area(containing: addr),
+              area.flags.contains(.alloc), !area.flags.contains(.allowHugeVmap),
+              end <= area.addr &+ area.size else { throw .einval }
+        guard pages > 0 else { return }
+        if context.rodataFull && (change.setMask == Descriptor.rdonly || change.clearMask == Descriptor.rdonly) {
+            for alias in area.backing { try? changeMemoryCommon(alias, size: page, change) }
+        }
+        vmUnmapAliases()
+        try changeMemoryCommon(start, size: size, change)
+    }
+
+    // MARK: Entry points on linear-map addresses
 
     /// set_memory_valid(addr, pages, enable): only making pages valid needs no TLB flush.
     public func setMemoryValid(_ addr: UInt64, pages: Int, enable: Bool) throws(KernelError) {
         try changeMemoryCommon(addr, size: bytes(pages), enable ? .valid : .invalid)
     }
 
-    /// set_direct_map_invalid_noflush, over `pages` pages: no TLB flush.
+    /// set_direct_map_invalid_noflush, over `pages` pages: no TLB flush; nothing when
+    /// can_set_direct_map() is false.
     public func setDirectMapInvalidNoflush(_ addr: UInt64, pages: Int = 1) throws(KernelError) {
+        guard canSetDirectMap else { return }
         try updateRangeProt(addr, size: bytes(pages), .invalid)
     }
 
     /// set_direct_map_default_noflush, over `pages` pages: VALID|WRITE, no RDONLY; no flush.
     public func setDirectMapDefaultNoflush(_ addr: UInt64, pages: Int = 1) throws(KernelError) {
+        guard canSetDirectMap else { return }
         try updateRangeProt(addr, size: bytes(pages), .directMapDefault)
+    }
+
+    /// can_set_direct_map(): rodata_full, debug_pagealloc (it forces PTE mappings), a
+    /// late-init kfence pool (no early pool carved out at boot) or a realm (not modelled).
+    public var canSetDirectMap: Bool {
+        context.rodataFull || context.forcePTEMapping || context.kfencePool == nil
     }
 
     // MARK: The common path
@@ -124,6 +175,9 @@ public struct ProtChange: Sendable, Equatable {
     public static let valid = ProtChange(set: Descriptor.valid, clear: 0)
     public static let invalid = ProtChange(set: 0, clear: Descriptor.valid)
     public static let directMapDefault = ProtChange(set: Descriptor.valid | Descriptor.write, clear: Descriptor.rdonly)
+    /// set_memory_x / set_memory_nx: PTE_MAYBE_GP is PTE_GP only on a BTI kernel; 0 here.
+    public static let executable = ProtChange(set: 0, clear: Descriptor.pxn)
+    public static let nonExecutable = ProtChange(set: Descriptor.pxn, clear: 0)
 
     /// set_pageattr_masks.
     @inlinable public func applied(to d: Descriptor) -> Descriptor { Descriptor(raw: (d.raw & ~clearMask) | setMask) }

@@ -15,23 +15,17 @@ public struct MapFlags: OptionSet, Sendable {
     public static let split = MapFlags(rawValue: 8)
 }
 
-/// Barrier policy of the create path.
-public enum CreateBarrierPolicy: String, Sendable, CaseIterable {
-    /// v6.10+ (Ryan Roberts): PTEs stored with the nosync variant, a barrier per table.
-    case batched
-    /// Before v6.10: every PTE write emits.
-    case perEntry = "per-entry"
-}
-
 public struct CreateMapping {
     public let pt: PageTable
-    public let policy: CreateBarrierPolicy
+    public let path: CreatePath
+    public let fixmap: Fixmap
     public let kind: AllocationKind
     private var g: Geometry { pt.geometry }
 
-    public init(_ pt: PageTable, policy: CreateBarrierPolicy = .batched, kind: AllocationKind = .kernel) {
+    public init(_ pt: PageTable, path: CreatePath = .current, fixmap: Fixmap = Fixmap(), kind: AllocationKind = .kernel) {
         self.pt = pt
-        self.policy = policy
+        self.path = path
+        self.fixmap = fixmap
         self.kind = kind
     }
 
@@ -42,7 +36,11 @@ public struct CreateMapping {
         guard !wrapped else { throw .einval }
         try pt.checkRange(from: virt, to: end)
         pt.beginWalk()
-        try walk(.pgd, pt.root, virt, end, phys, prot.asPage, flags)
+        if flags.contains(.split) {
+            try splitWalk(.pgd, pt.root, virt, end, phys, flags)
+        } else {
+            try createPGDs(virt, end, phys, prot.asPage, flags)
+        }
     }
 
     private func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
@@ -50,74 +48,124 @@ public struct CreateMapping {
         return next == 0 || next > end ? end : next
     }
 
-    /// One table's worth of [addr, end) at `level`.
-    private func walk(_ level: Level, _ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64,
-                      _ prot: Descriptor, _ flags: MapFlags) throws(KernelError) {
-        if level == .pte { return try mapPTEs(table, start, end, phys, prot, flags) }
-        if level == .pmd && !flags.contains(.noCont) && !flags.contains(.split) {
-            return try mapContPMDs(table, start, end, phys, prot, flags)
-        }
-        if level == .pmd && flags.contains(.split) { try splitContRuns(.pmd, table, start, end, flags) }
-        let size = g.size(level)
+    // MARK: Creating (__create_pgd_mapping)
+
+    /// __create_pgd_mapping_locked: one alloc_init_pud per root entry. The root itself
+    /// (swapper_pg_dir) is written in place: set_pgd emits, and no fixmap is involved while
+    /// rodata is still writable, which it is for all of boot.
+    private func createPGDs(_ start: UInt64, _ end: UInt64, _ phys: UInt64, _ prot: Descriptor,
+                            _ flags: MapFlags) throws(KernelError) {
         var addr = start, pa = phys
         while addr < end {
-            let next = boundary(addr, end, size)
-            try mapEntry(level, table, addr, next, pa, prot, flags)
+            let next = boundary(addr, end, g.size(.pgd))
+            let i = g.index(addr, .pgd)
+            try allocInit(.pud, under: .pgd, pt.root, i, pt.read(pt.root, i), addr, next, pa, prot, flags)
             pa &+= next - addr
             addr = next
         }
     }
 
-    /// alloc_init_cont_pmd: CONT on the PMD blocks of every whole, aligned 32 MiB chunk.
-    private func mapContPMDs(_ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64,
-                             _ prot: Descriptor, _ flags: MapFlags) throws(KernelError) {
+    /// alloc_init_pud, alloc_init_cont_pmd or alloc_init_cont_pte: the `level` table that
+    /// `parent[i]` points to, allocated, zeroed and populated if absent, reached through
+    /// its fixmap slot, and filled over [addr, end).
+    private func allocInit(_ level: Level, under parentLevel: Level, _ parent: TablePage, _ i: Int, _ entry: Descriptor,
+                           _ addr: UInt64, _ end: UInt64, _ pa: UInt64, _ prot: Descriptor,
+                           _ flags: MapFlags) throws(KernelError) {
+        let slot = Fixmap.Slot(table: level)
+        let table: TablePage
+        var mapped = false
+        if entry.isValid {
+            precondition(entry.isTable, "descending through a block: split it first")
+            table = TablePage(entry)
+        } else {
+            guard let new = pt.allocateTable(level, kind) else { throw .enomem }
+            if path.zeroesThroughFillMapping {
+                // init_clear_pgtable through the slot the fill then uses.
+                fixmap.map(pt, slot, new)
+                pt.clearTable(new)
+                pt.dsbIshst()
+                mapped = true
+            } else {
+                // early_pgtable_alloc: zeroed through FIX_PTE (free at every level here);
+                // the unmap's flush is what orders the zeroing.
+                fixmap.map(pt, .pte, new)
+                pt.clearTable(new)
+                fixmap.unmap(pt, .pte)
+            }
+            pt.populate(parentLevel, parent, i, child: new, pxnTable: flags.contains(.noExec))
+            table = new
+        }
+        // The PUD table is mapped once per call in every state; before 5c63db59c5f8 the
+        // PMD and PTE tables are mapped once per CONT block instead.
+        let perCall = path.mapsOncePerCall || level == .pud
+        if perCall && !mapped { fixmap.map(pt, slot, table) }
+        switch level {
+        case .pud: try fillPUDs(table, addr, end, pa, prot, flags)
+        case .pmd: try fillPMDs(table, addr, end, pa, prot, flags, mapPerBlock: !perCall)
+        case .pte: fillPTEs(table, addr, end, pa, prot, flags, mapPerBlock: !perCall)
+        case .pgd: preconditionFailure("the root is never below another table")
+        }
+        if perCall { fixmap.unmap(pt, slot) }
+    }
+
+    private func blockAllowed(_ level: Level, _ addr: UInt64, _ next: UInt64, _ pa: UInt64, _ flags: MapFlags) -> Bool {
+        g.allowsBlock(level) && !flags.contains(.noBlock) && isAligned(addr | next | pa, g.size(level))
+    }
+
+    /// alloc_init_pud's loop: a 1 GiB block where allowed, else the PMD table below.
+    private func fillPUDs(_ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64, _ prot: Descriptor,
+                          _ flags: MapFlags) throws(KernelError) {
+        var addr = start, pa = phys
+        while addr < end {
+            let next = boundary(addr, end, g.size(.pud))
+            let i = g.index(addr, .pud)
+            let entry = pt.read(table, i)
+            if blockAllowed(.pud, addr, next, pa, flags) && !entry.isTable {
+                precondition(!entry.isValid || entry.outputAddress == pa, "remapping a live block needs the SPLIT flag")
+                pt.set(.pud, table, i, prot.asBlock.with(outputAddress: pa))
+            } else {
+                try allocInit(.pmd, under: .pud, table, i, entry, addr, next, pa, prot, flags)
+            }
+            pa &+= next - addr
+            addr = next
+        }
+    }
+
+    /// alloc_init_cont_pmd + init_pmd: per 32 MiB CONT block (CONT on the blocks of a
+    /// whole, aligned one unless NO_CONT), a 2 MiB block where allowed, else the PTE table.
+    private func fillPMDs(_ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64, _ prot: Descriptor,
+                          _ flags: MapFlags, mapPerBlock: Bool) throws(KernelError) {
         let contSize = g.contSize(.pmd)
         var addr = start, pa = phys
         while addr < end {
             let next = boundary(addr, end, contSize)
-            let whole = isAligned(addr | next | pa, contSize)
+            let cont = !flags.contains(.noCont) && isAligned(addr | next | pa, contSize)
+            if mapPerBlock { fixmap.map(pt, .pmd, table) }
             var a = addr, p = pa
             while a < next {
                 let n = boundary(a, next, g.size(.pmd))
-                try mapEntry(.pmd, table, a, n, p, prot, flags, blockCont: whole)
+                let i = g.index(a, .pmd)
+                let entry = pt.read(table, i)
+                if blockAllowed(.pmd, a, n, p, flags) && !entry.isTable {
+                    precondition(!entry.isValid || entry.outputAddress == p, "remapping a live block needs the SPLIT flag")
+                    pt.set(.pmd, table, i, prot.asBlock.setting(cont ? Descriptor.cont : 0).with(outputAddress: p))
+                } else {
+                    try allocInit(.pte, under: .pmd, table, i, entry, a, n, p, prot, flags)
+                }
                 p &+= n - a
                 a = n
             }
+            if mapPerBlock { fixmap.unmap(pt, .pmd) }
             pa &+= next - addr
             addr = next
         }
     }
 
-    /// One PUD/PMD entry covering [addr, next): a block, or a table to descend into.
-    private func mapEntry(_ level: Level, _ table: TablePage, _ addr: UInt64, _ next: UInt64, _ pa: UInt64,
-                          _ prot: Descriptor, _ flags: MapFlags, blockCont: Bool = false) throws(KernelError) {
-        let i = g.index(addr, level)
-        let blockOK = g.allowsBlock(level) && !flags.contains(.noBlock)
-            && isAligned(addr | next | pa, g.size(level))
-        let entry = pt.read(table, i)
-        if flags.contains(.split) {
-            guard entry.isValid else { return }
-            if !entry.isTable {
-                if blockOK { return }
-                try level == .pud ? pt.splitPUD(table, i, toCont: !flags.contains(.noCont), kind: kind)
-                                  : pt.splitPMD(table, i, toCont: !flags.contains(.noCont), kind: kind)
-            }
-        } else if blockOK && !entry.isTable {
-            precondition(!entry.isValid || entry.outputAddress == pa, "remapping a live block needs the SPLIT flag")
-            let block = prot.asBlock.setting(blockCont ? Descriptor.cont : 0)
-            pt.set(level, table, i, block.with(outputAddress: pa))
-            return
-        }
-        guard let child = pt.tableBelow(level, table, i, kind: kind, pxnTable: flags.contains(.noExec)) else {
-            throw .enomem
-        }
-        try walk(level.next, child, addr, next, pa, prot, flags)
-    }
-
-    /// alloc_init_cont_pte + init_pte: CONT on every whole, aligned 64 KiB chunk.
-    private func mapPTEs(_ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64,
-                         _ prot: Descriptor, _ flags: MapFlags) throws(KernelError) {
-        if flags.contains(.split) { return try splitContRuns(.pte, table, start, end, flags) }
+    /// alloc_init_cont_pte + init_pte: per 64 KiB CONT block (CONT on a whole, aligned one
+    /// unless NO_CONT), the PTEs: nosync stores from 1fcb7cea8a5f on, published by the
+    /// unmap that follows; before it a __set_pte (an emit) each.
+    private func fillPTEs(_ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64, _ prot: Descriptor,
+                          _ flags: MapFlags, mapPerBlock: Bool) {
         let contSize = g.contSize(.pte)
         var addr = start, pa = phys
         while addr < end {
@@ -125,17 +173,53 @@ public struct CreateMapping {
             let cont = !flags.contains(.noCont) && isAligned(addr | next | pa, contSize)
             let first = prot.setting(cont ? Descriptor.cont : 0).with(outputAddress: pa)
             let i = g.index(addr, .pte), count = Int((next - addr) >> UInt64(g.pageShift))
-            switch policy {
-            case .batched:
+            if mapPerBlock { fixmap.map(pt, .pte, table) }
+            if path.batchesPTEs {
                 pt.writePTEsNosync(table, from: i, count: count, first: first, step: g.pageSize)
-            case .perEntry:
+            } else {
                 for k in 0..<count { pt.writePTE(table, i + k, first.with(outputAddress: pa + UInt64(k) * g.pageSize)) }
             }
+            if mapPerBlock { fixmap.unmap(pt, .pte) }
             pa &+= next - addr
             addr = next
         }
-        // v6.10+: the nosync stores of one table visit are published by one barrier.
-        if policy == .batched && end > start { pt.emit() }
+    }
+
+    // MARK: Splitting (W3, Yang Shi's v4)
+
+    /// One table's worth of [addr, end) at `level`, in split mode. The split path reached
+    /// existing tables through the linear map, not the fixmap.
+    private func splitWalk(_ level: Level, _ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64,
+                           _ flags: MapFlags) throws(KernelError) {
+        if level == .pte { return try splitContRuns(.pte, table, start, end, flags) }
+        if level == .pmd { try splitContRuns(.pmd, table, start, end, flags) }
+        let size = g.size(level)
+        var addr = start, pa = phys
+        while addr < end {
+            let next = boundary(addr, end, size)
+            try splitEntry(level, table, addr, next, pa, flags)
+            pa &+= next - addr
+            addr = next
+        }
+    }
+
+    /// One PUD/PMD entry covering [addr, next): split a block the flags or the range's
+    /// alignment do not allow, then descend.
+    private func splitEntry(_ level: Level, _ table: TablePage, _ addr: UInt64, _ next: UInt64, _ pa: UInt64,
+                            _ flags: MapFlags) throws(KernelError) {
+        let i = g.index(addr, level)
+        let blockOK = g.allowsBlock(level) && !flags.contains(.noBlock) && isAligned(addr | next | pa, g.size(level))
+        let entry = pt.read(table, i)
+        guard entry.isValid else { return }
+        if !entry.isTable {
+            if blockOK { return }
+            try level == .pud ? pt.splitPUD(table, i, toCont: !flags.contains(.noCont), kind: kind)
+                              : pt.splitPMD(table, i, toCont: !flags.contains(.noCont), kind: kind)
+        }
+        guard let child = pt.tableBelow(level, table, i, kind: kind, pxnTable: flags.contains(.noExec)) else {
+            throw .enomem
+        }
+        try splitWalk(level.next, child, addr, next, pa, flags)
     }
 
     /// The SPLIT flag at a CONT level: a CONT group the range does not cover whole (or

@@ -8,20 +8,33 @@ public enum MappingMode: String, Sendable, CaseIterable {
     case pte
 }
 
+/// How much of boot a built map has been through.
+public enum BootStage: String, Sendable, CaseIterable {
+    /// map_mem alone: the alias is still writable.
+    case mapMem = "map-mem"
+    /// map_mem, then mark_linear_text_alias_ro (from smp_cpus_done, with any rodata
+    /// setting): the alias ends read-only, as on every booted kernel.
+    case full
+}
+
 /// Models map_mem(): the linear map of every memory bank, with the kernel image and an
-/// early kfence pool carved out and then mapped on their own.
+/// early kfence pool carved out and then mapped on their own; and the boot step after
+/// it that makes the image's linear alias read-only.
 public struct LinearMapBuilder {
     public let layout: MachineLayout
     public let mode: MappingMode
-    public let policy: CreateBarrierPolicy
+    public let path: CreatePath
+    /// The machine's TLB flush: the fixmap's unmaps and the alias's flush run it.
+    public let flush: TLBFlush
     /// arm64_use_ng_mappings (KPTI): PTE_MAYBE_NG puts nG on every leaf map_mem writes.
     public let ngMappings: Bool
 
-    public init(layout: MachineLayout, mode: MappingMode, policy: CreateBarrierPolicy = .batched,
+    public init(layout: MachineLayout, mode: MappingMode, path: CreatePath = .current, flush: TLBFlush = TLBFlush(),
                 ngMappings: Bool = false) {
         self.layout = layout
         self.mode = mode
-        self.policy = policy
+        self.path = path
+        self.flush = flush
         self.ngMappings = ngMappings
     }
 
@@ -31,12 +44,18 @@ public struct LinearMapBuilder {
     public var ramProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
     public var aliasProt: Descriptor { Prot.kernel(tagged: false, nG: ngMappings) }
     public var kfenceProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
+    /// mark_linear_text_alias_ro's PAGE_KERNEL_RO: untagged, like the alias, with nG under KPTI.
+    public var aliasROProt: Descriptor { Prot.kernelRO.setting(ngMappings ? Descriptor.nG : 0) }
 
     public var flags: MapFlags { mode == .pte ? [.noExec, .noBlock, .noCont] : [.noExec] }
 
-    /// Build the linear map into `pt`.
+    private func createMapping(_ pt: PageTable) -> CreateMapping {
+        CreateMapping(pt, path: path, fixmap: Fixmap(flush: flush))
+    }
+
+    /// map_mem into `pt`.
     public func build(into pt: PageTable) throws(KernelError) {
-        let create = CreateMapping(pt, policy: policy)
+        let create = createMapping(pt)
         for piece in layout.ordinaryPieces {
             try create.map(virt: layout.va(ofPA: piece.start), phys: piece.start, size: piece.size,
                            prot: ramProt, flags: flags)
@@ -48,6 +67,24 @@ public struct LinearMapBuilder {
             try create.map(virt: layout.va(ofPA: pool.start), phys: pool.start, size: pool.size,
                            prot: kfenceProt, flags: [.noBlock, .noCont])
         }
+    }
+
+    /// mark_linear_text_alias_ro: update_mapping_prot over the alias map_mem mapped
+    /// ([_text, __init_begin), the same interval in every version that maps it): the create
+    /// path again, with PAGE_KERNEL_RO, NO_CONT and no allocator (every table exists), then
+    /// flush_tlb_kernel_range over the alias. The prot is PAGE_KERNEL_RO (`aliasROProt`:
+    /// untagged, nG under KPTI), so no count changes with the attributes.
+    public func markLinearTextAliasRO(in pt: PageTable) throws(KernelError) {
+        let image = layout.kernelImage
+        let va = layout.va(ofPA: image.start)
+        try createMapping(pt).map(virt: va, phys: image.start, size: image.size, prot: aliasROProt, flags: .noCont)
+        flush.flushKernelRange(pt, from: va, to: va + image.size)
+    }
+
+    /// The linear map as boot leaves it at `stage`.
+    public func boot(into pt: PageTable, through stage: BootStage = .full) throws(KernelError) {
+        try build(into: pt)
+        if stage == .full { try markLinearTextAliasRO(in: pt) }
     }
 }
 

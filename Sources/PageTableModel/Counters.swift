@@ -23,6 +23,9 @@ public struct Counters: Equatable, Sendable {
     /// Sleeping locks (pgtable_split_lock) taken in atomic context.
     public var sleepingLockInAtomic = 0
     public var splitLockAcquisitions = 0
+    /// Sleeping page-table allocations (GFP_KERNEL / GFP_PGTABLE_KERNEL) attempted in
+    /// atomic (softirq) context: a kernel BUG, like a sleeping lock there.
+    public var sleepingAllocInAtomic = 0
 
     public init() {}
 
@@ -49,6 +52,7 @@ public struct Counters: Equatable, Sendable {
         d.entriesVisited = entriesVisited - earlier.entriesVisited
         d.sleepingLockInAtomic = sleepingLockInAtomic - earlier.sleepingLockInAtomic
         d.splitLockAcquisitions = splitLockAcquisitions - earlier.splitLockAcquisitions
+        d.sleepingAllocInAtomic = sleepingAllocInAtomic - earlier.sleepingAllocInAtomic
         return d
     }
 }

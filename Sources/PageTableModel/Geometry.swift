@@ -59,6 +59,16 @@ public enum LinearMapRange {
     public static let description = "[0x\(String(start, radix: 16)), 0x\(String(end, radix: 16)))"
 }
 
+/// The 48-bit arm64 vmalloc region [VMALLOC_START, VMALLOC_END): above the 2 GiB module
+/// region that starts at PAGE_END, up to 256 MiB below the vmemmap (VMEMMAP_START =
+/// -2^42 with a 64-byte struct page). In the TTBR1 half, so in the same tables as the
+/// linear map, under root entries of its own.
+public enum VmallocRange {
+    public static let start: UInt64 = 0xffff_8000_8000_0000
+    public static let end: UInt64 = 0xffff_fbff_f000_0000
+    public static let description = "[0x\(String(start, radix: 16)), 0x\(String(end, radix: 16)))"
+}
+
 @inlinable public func isAligned(_ x: UInt64, _ size: UInt64) -> Bool { x & (size &- 1) == 0 }
 @inlinable public func alignDown(_ x: UInt64, _ size: UInt64) -> UInt64 { x & ~(size &- 1) }
 @inlinable public func alignUp(_ x: UInt64, _ size: UInt64) -> UInt64 { (x &+ size &- 1) & ~(size &- 1) }

@@ -78,24 +78,23 @@ public final class PageTable {
         if table[i + count - 1].isValidKernel { queue() }
     }
 
-    /// A page-attribute walk's pte_entry over `count` entries from `i`: each is read, and
-    /// each present one rewritten as `(old & ~clear) | set` through __set_pte. Counted as
-    /// those reads and `writePTE`s; the loop keeps the counts in registers.
+    /// A page-attribute walk's pte_entry over `count` entries from `i`: each is read and
+    /// rewritten as `(old & ~clear) | set` through __set_pte — pte_none entries included,
+    /// as pageattr_pte_entry does (an absent entry gets the set mask stored, which is no
+    /// valid kernel entry, so no barrier). Counted as those reads and `writePTE`s; the loop
+    /// keeps the counts in registers.
     @inlinable public func updatePTEs(_ table: TablePage, from i: Int, count: Int, set: UInt64, clear: UInt64) {
-        var written = 0, queued = 0
+        var queued = 0
         var k = i
-        // Wrapping and branch-free: no overflow check or branch per entry. An absent entry
-        // is "rewritten" with its own zero.
+        // Wrapping and branch-free: no overflow check or branch per entry.
         while k < i &+ count {
-            let old = table[k].raw
-            let new = Descriptor(raw: old == 0 ? 0 : (old & ~clear) | set)
+            let new = Descriptor(raw: (table[k].raw & ~clear) | set)
             table[k] = new
-            written &+= old == 0 ? 0 : 1
             queued &+= new.isValidKernel ? 1 : 0
             k &+= 1
         }
         counters.entriesVisited += count
-        counters.pteWritten += written
+        counters.pteWritten += count
         queue(times: queued)
     }
 
@@ -198,9 +197,33 @@ public final class PageTable {
         return child
     }
 
+    /// A page-table page from the allocator. A GFP_KERNEL (GFP_PGTABLE_KERNEL) request may
+    /// sleep: attempted in atomic context it is a kernel BUG, counted before the outcome.
     public func allocateTable(_ level: Level, _ kind: AllocationKind) -> TablePage? {
-        allocator.allocate(level, kind)
+        if kind == .kernel && context != .task { counters.sleepingAllocInAtomic += 1 }
+        return allocator.allocate(level, kind)
     }
+
+    /// A table zeroed by the page allocator (__GFP_ZERO, as pte_alloc_kernel and friends
+    /// get it): no barrier, unlike the create path's zeroing. nil on ENOMEM.
+    public func allocateZeroedTable(_ level: Level, _ kind: AllocationKind) -> TablePage? {
+        guard let child = allocateTable(level, kind) else { return nil }
+        child.zero(entries: geometry.entriesPerTable)
+        return child
+    }
+
+    /// Zeroing a new table (memset / clear_page): plain stores through whatever mapping
+    /// the caller has, neither counted nor ordered. The caller issues the barrier its
+    /// kernel code has (an explicit `dsb ishst`, or a fixmap unmap's flush).
+    public func clearTable(_ table: TablePage) {
+        table.zero(entries: geometry.entriesPerTable)
+    }
+
+    /// The fixmap's static PTE table (bm_pte, in the kernel image): the create path's
+    /// FIX_PTE / FIX_PMD / FIX_PUD slots live here. Outside the linear map, so no walk,
+    /// histogram or verifier sees it; like the root, not a counted allocation. Its stores
+    /// go through the same primitives as every other PTE's.
+    public private(set) lazy var fixmapTable: TablePage = allocator.allocateRoot()
 
     /// pgtable_split_lock: a sleeping mutex.
     public func takeSplitLock() {

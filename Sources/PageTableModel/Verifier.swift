@@ -2,7 +2,8 @@
 /// cannot see.
 extension PageTable {
     /// Problems found (empty when the map is well formed), at most `limit` of them.
-    /// `linearOffset`, when given, is the expected PA - VA of every leaf.
+    /// `linearOffset`, when given, is the expected PA - VA of every linear-map leaf
+    /// (vmalloc leaves map whatever pages back their area).
     public func verify(linearOffset: UInt64? = nil, limit: Int = 16) -> [String] {
         var problems: [String] = []
         var seen = Set<UInt64>()
@@ -33,7 +34,7 @@ extension PageTable {
                 if !isAligned(entry.outputAddress, size) {
                     report("\(level.name) at 0x\(String(va, radix: 16)): output address not aligned to \(size)")
                 }
-                if let off = linearOffset, entry.outputAddress &- va != off {
+                if let off = linearOffset, va < LinearMapRange.end, entry.outputAddress &- va != off {
                     report("\(level.name) at 0x\(String(va, radix: 16)): maps PA 0x\(String(entry.outputAddress, radix: 16)), not the linear PA")
                 }
                 if entry.isCont, let why = contGroupProblem(table, level, i) {

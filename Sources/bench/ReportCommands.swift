@@ -12,7 +12,7 @@ struct PTDump: ParsableCommand {
             the whole [PAGE_OFFSET, PAGE_END) region, each leaf's own bits (RAM
             MEM/NORMAL-TAGGED, the kernel alias MEM/NORMAL, NG under --kpti on), table
             descriptors not printed. The map is the one the scenario leaves behind (boot:
-            map_mem's).
+            map_mem's, then, with --boot full, the alias made read-only).
 
             Examples:
               bench ptdump --memory 4G --mode block
@@ -33,44 +33,81 @@ struct PTDump: ParsableCommand {
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Draw SVG charts from a bench CSV.",
+        abstract: "Draw SVG charts from bench CSVs.",
         discussion: """
-            Writes barriers-repaint.svg and barriers-perm.svg (barriers per walker, lazy on/off),
-            pt-bytes.svg (boot page-table bytes against memory size, batched create path) and
-            mpki.svg (mosaic walks_per_1k_accesses against split fraction), each only when the CSVs have
-            rows for it.
+            Writes into --output (made with its parents if missing) each chart the rows
+            have data for, and prints its path:
+              barriers-SCENARIO.svg  dsb ishst, dsb ish and isb
+              tlbi-SCENARIO.svg      TLBI instructions
+              pt-alloc-SCENARIO.svg  page-table pages allocated
+                  (SCENARIO: boot, perm, repaint, kfence, debug-pagealloc)
+              pt-bytes.svg  boot: page-table memory against memory size
+                            (per mapping mode when there is one size)
+              mpki.svg      mosaic: dTLB walks per 1,000 accesses against the
+                            split fraction, log axis with a place for 0
+            A chart whose counts are all zero (boot's TLBIs) is not written. Every
+            chart is drawn before any file is written, so bad input leaves the old
+            charts as they were, and each file is replaced whole, never half-written.
 
-            Example: bench plot --input Results/latest.csv --output Results
+            Titles name the workload (scenario, memory, requests, variant); the
+            subtitle lists the other parameters every plotted run shared.
+
+            --where COLUMN=VALUE keeps the rows whose COLUMN (see bench schema)
+            equals VALUE; repeated, a row must match all. *_bytes columns take
+            sizes (memory_bytes=256G). A column no row has is an error.
+
+            Runs that would share a bar or a point (two memory sizes, two request
+            counts) are labelled with what differs, so one chart compares them side
+            by side: it joins the bar's category, or the line's name. Use --where to
+            draw one of them alone. A run given twice (say, in two --input files) is
+            drawn once.
+
+            Examples:
+              bench plot --input Results/latest.csv --input Results/boot-sweep.csv
+              bench plot --input perm.csv --where lazy=on --output plots/perm
+              bench plot --input boot.csv --where memory_bytes=256G --title "map_mem"
             """)
 
-    @Option(help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/latest.csv"]
-    @Option(help: "Directory for the SVG files.") var output = "Results"
+    @Option(help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/runs/latest.csv"]
+    @Option(help: "Folder for the SVG files (created if missing).") var output = "plots"
+    @Option(name: .customLong("where"), help: ArgumentHelp("Keep only rows whose COLUMN equals VALUE (repeatable).", valueName: "COLUMN=VALUE"))
+    var conditions: [String] = []
+    @Option(help: "Title for every chart written, instead of the derived one.") var title: String?
 
     func run() throws {
         try Bench.reportingErrors {
             var rows: [[String: String]] = []
-            for path in input {
-                do { rows += try CSVTable(contentsOfFile: path).rows } catch { throw RunError("--input: \(path): \(error)") }
+            for path in input { rows += try read(path) }
+            let selected: [[String: String]]
+            do { selected = try RowFilter.select(rows, try conditions.map(RowFilter.init(parsing:))) } catch {
+                throw RunError("--where: \(error)")
             }
-            typealias Draw = ([[String: String]]) throws(ChartError) -> String
-            let plots: [(file: String, keep: ([String: String]) -> Bool, draw: Draw)] = [
-                ("barriers-repaint.svg", { $0["scenario"] == "repaint" }, NamedPlots.barriersPerWalker),
-                ("barriers-perm.svg", { $0["scenario"] == "perm" }, NamedPlots.barriersPerWalker),
-                ("pt-bytes.svg", { $0["scenario"] == "boot" && $0["create_barriers"] == "batched" }, NamedPlots.tableBytesVsMemory),
-                ("mpki.svg", { $0["scenario"] == "mosaic" }, NamedPlots.mpkiVsSplitFraction),
-            ]
-            for (file, keep, draw) in plots {
-                let selected = rows.filter(keep)
-                guard !selected.isEmpty else { continue }
-                let svg: String
-                do { svg = try draw(selected) } catch { throw RunError("--input: \(error)") }
-                let path = (output as NSString).appendingPathComponent(file)
-                do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-                    throw RunError("--output: cannot write \(path)")
-                }
+            guard !selected.isEmpty else { throw RunError("--where: no rows match \(conditions.joined(separator: " and "))") }
+            // --repeat only changes timing, and the charts plot counts.
+            let parameters = Parameter.all.map(\.column).filter { $0 != "repeat" }
+            let charts: [ReportCharts.Chart]
+            do { charts = try ReportCharts(parameters: parameters, title: title).charts(selected) } catch {
+                throw RunError("--input: \(error)")
+            }
+            guard !charts.isEmpty else {
+                throw RunError("--input: no rows of boot, perm, repaint, kfence, debug-pagealloc or mosaic to plot")
+            }
+            for chart in charts {
+                let path = (output as NSString).appendingPathComponent(chart.file)
+                do { try writeReplacing(chart.svg, to: path) } catch { throw RunError("--output: cannot write \(path)") }
                 print(path)
             }
         }
+    }
+
+    /// A file's rows; one of another CSV schema is refused rather than misread.
+    private func read(_ path: String) throws -> [[String: String]] {
+        let rows: [[String: String]]
+        do { rows = try CSVTable(contentsOfFile: path).rows } catch { throw RunError("--input: \(path): \(error)") }
+        if let version = rows.first?["schema_version"], version != String(CSVSchema.version) {
+            throw RunError("--input: \(path) is CSV schema \(version); bench plot reads schema \(CSVSchema.version) (re-run bench to regenerate it)")
+        }
+        return rows
     }
 }
 

@@ -17,7 +17,10 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("requests")) var requests: String?
     @Option(name: .customLong("request-pages"), help: help("request-pages")) var requestPages: String?
     @Option(help: help("placement")) var placement: String?
-    @Option(name: .customLong("create-barriers"), help: help("create-barriers")) var createBarriers: String?
+    @Option(name: .customLong("create-path"), help: help("create-path")) var createPath: String?
+    @Option(help: help("boot")) var boot: String?
+    @Option(help: help("change")) var change: String?
+    @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
     @Option(help: help("kfence")) var kfence: String?
     @Option(help: help("kpti")) var kpti: String?
     @Option(name: .customLong("tlbi-range"), help: help("tlbi-range")) var tlbiRange: String?
@@ -43,7 +46,10 @@ struct MapOptions: ParsableArguments {
             ("requests", requests),
             ("request-pages", requestPages),
             ("placement", placement),
-            ("create-barriers", createBarriers),
+            ("create-path", createPath),
+            ("boot", boot),
+            ("change", change),
+            ("rodata-full", rodataFull),
             ("kfence", kfence),
             ("kpti", kpti),
             ("tlbi-range", tlbiRange),

@@ -77,7 +77,7 @@ func countedColumns(_ csv: String) -> [[String]] {
         let csv = BenchProcess.temporaryPath("boot.csv")
         let r = try BenchProcess.run(["--scenario", "boot", "--memory", "4G", "--mode", "pte", "--csv", csv])
         #expect(r.status == 0)
-        #expect(r.stdout.hasPrefix("boot (4G)\n") && r.stdout.range(of: "pte +batched", options: .regularExpression) != nil)
+        #expect(r.stdout.hasPrefix("boot (4G)\n") && r.stdout.range(of: "pte +no-alloc-remap +full", options: .regularExpression) != nil)
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 2)
         #expect(String(lines[0]) == CSVSchema.header)

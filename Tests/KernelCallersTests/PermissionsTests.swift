@@ -4,7 +4,8 @@ import LinearMap
 import SplitWalkers
 import KernelCallers
 
-/// Three set_memory_ro requests on a 4 GiB block map (GiB 0 is a PMD table because of the
+/// Three read-only changes of linear ranges (__change_memory_common, what set_memory_ro's
+/// rodata_full alias loop runs per page) on a 4 GiB block map (GiB 0 is a PMD table because of the
 /// kernel image; GiBs 1–3 are PUD blocks), W1 in lazy mode, no FEAT_TLBIRANGE.
 private struct ROCase {
     var start: UInt64, pages: Int, expected: Barriers, tables: Int
@@ -35,7 +36,7 @@ private let roCases: [ROCase] = [
     var changed: [Range<UInt64>] = []
     for c in roCases {
         let before = pt.counters, tables = pt.allocator.pagesAllocated
-        try perms.setMemoryRO(c.start, pages: c.pages)
+        try perms.changeMemoryCommon(c.start, size: UInt64(c.pages) * 4096, .readOnly)
         #expect(Barriers(pt.counters.since(before)) == c.expected, "request at 0x\(String(c.start, radix: 16))")
         #expect(pt.allocator.pagesAllocated - tables == c.tables)
         changed.append(c.start..<(c.start + UInt64(c.pages) * 4096))
@@ -61,7 +62,7 @@ private let roCases: [ROCase] = [
     let layout = try singleLayout()
     let pt = try buildMap(layout)
     let perms = Permissions(pt: pt, context: context { $0.lazyMMU = false })
-    try perms.setMemoryRO(pageOffset + 2 * GiB + 0x123_4000, pages: 1)
+    try perms.changeMemoryCommon(pageOffset + 2 * GiB + 0x123_4000, size: UInt64(1) * 4096, .readOnly)
     let splitPairs = (512 + 1) + 16 + (512 + 1) + 16  // spec §7: 1058
     #expect(Barriers(pt.counters) == pairs(splitPairs) + explicit(2) + pairs(1) + flushBarriers(pages: 1))
 }
@@ -69,7 +70,7 @@ private let roCases: [ROCase] = [
 @Test func rangeSupportFlushesWithRangeOps() throws {
     let pt = try buildMap(try singleLayout())
     let perms = Permissions(pt: pt, context: context { $0.tlbiRange = true })
-    try perms.setMemoryRO(pageOffset + 3 * GiB + 64 * MiB, pages: 512)
+    try perms.changeMemoryCommon(pageOffset + 3 * GiB + 64 * MiB, size: UInt64(512) * 4096, .readOnly)
     // 512 pages = 8 · 2^(5·1+1): one range op at scale 1.
     #expect(pt.counters.tlbiRange == 1 && pt.counters.tlbiPage == 0 && pt.counters.tlbiAll == 0)
 }
@@ -103,7 +104,7 @@ private let roCases: [ROCase] = [
     // Without BBML2 W1 returns at once, so the rewrite meets a block it covers partly.
     let pt = try buildMap(try singleLayout())
     let perms = Permissions(pt: pt, context: context { $0.bbml2 = false })
-    #expect(throws: KernelError.einval) { try perms.setMemoryRO(pageOffset + 2 * GiB, pages: 1) }
+    #expect(throws: KernelError.einval) { try perms.changeMemoryCommon(pageOffset + 2 * GiB, size: UInt64(1) * 4096, .readOnly) }
     // __change_memory_common flushes even so.
     #expect(pt.counters.tlbiPage == 1)
 }
@@ -116,7 +117,7 @@ private let roCases: [ROCase] = [
     pt.allocator.failure = .after(pt.allocator.pagesAllocated + 1)
     let perms = Permissions(pt: pt, walker: .leaf)
     let start = pageOffset + 2 * GiB + 0x123_4000
-    #expect(throws: KernelError.enomem) { try perms.setMemoryRO(start, pages: 1) }
+    #expect(throws: KernelError.enomem) { try perms.changeMemoryCommon(start, size: UInt64(1) * 4096, .readOnly) }
     #expect(pt.allocator.failedAllocations == 1)
     // The PUD split stayed (transparently); no permission changed; the flush still ran.
     #expect(pt.translate(start)?.level == .pmd)
@@ -135,7 +136,7 @@ func seededRequestsWithEveryWalker(kind: WalkerKind) throws {
     for _ in 0..<2 {
         let pt = try buildMap(layout)
         let perms = Permissions(pt: pt, walker: kind)
-        for r in requests { try perms.setMemoryRO(r.start, pages: r.pages) }
+        for r in requests { try perms.changeMemoryCommon(r.start, size: UInt64(r.pages) * 4096, .readOnly) }
         #expect(pt.verify(linearOffset: layout.linearOffset).isEmpty)
         let ranges = requests.map { $0.start..<$0.end }
         #expect(reference.firstMismatch(with: pt, from: layout.linearStart, to: layout.linearEnd) { attrs, va in

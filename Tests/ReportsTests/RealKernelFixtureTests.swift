@@ -26,7 +26,8 @@ import Testing
 ///   comparison checks them;
 /// - with rodata=full, which physical pages back the BPF prog pack (vmallocinfo hashes its
 ///   addresses): the test takes the read-only runs of tagged RAM, checks they add up to
-///   the pack's pages in vmallocinfo (512 per node), and makes their linear alias read-only.
+///   the pack's pages in vmallocinfo (512 per node), backs VM_ALLOC areas with them and
+///   runs set_memory_ro on the areas, whose rodata_full alias update makes them read-only.
 @Suite struct RealKernelFixtureTests {
     static let boots = ["full", "numa2-8g-block", "on-kf100"]
 
@@ -182,22 +183,19 @@ struct RealBoot {
     func liveMap() throws -> LiveMap {
         let pt = try PageTable()
         pt.tableAF = false  // 6.12
-        let builder = LinearMapBuilder(layout: layout, mode: mode, ngMappings: ngMappings)
-        try builder.build(into: pt)  // TODO(lead): after wt-fixmap, builder.boot(into: pt, through: .full) (see below)
         var context = KernelContext()
         context.forcePTEMapping = mode == .pte
         context.ngMappings = ngMappings
+        context.rodataFull = rodataFull
         context.kfencePool = layout.kfencePool.map { layout.va(ofPA: $0.start)..<layout.va(ofPA: $0.end) }
-        let perms = Permissions(pt: pt, context: context)
-
-        // mark_linear_text_alias_ro, after map_mem. TODO(lead): once wt-fixmap's boot stage
-        // merges, drop the changeMemoryCommon call below and build with
-        // `builder.boot(into: pt, through: .full)` (its markLinearTextAliasRO: the create path
-        // over [_text, __init_begin) with PAGE_KERNEL_RO — plus nG when ngMappings — and
-        // NO_CONT). Until then a read-only change of the same linear range stands in: it
-        // splits nothing here (both ends fall on leaf edges) and leaves the same bits.
+        // The full boot: map_mem (ramProt, aliasProt, kfenceProt: RAM and the pool
+        // pgprot_tagged, the alias PAGE_KERNEL, nG when ngMappings), then
+        // mark_linear_text_alias_ro (the create path over [_text, __init_begin) with
+        // PAGE_KERNEL_RO, nG when ngMappings, untagged; NO_CONT).
+        let builder = LinearMapBuilder(layout: layout, mode: mode, flush: TLBFlush(context), ngMappings: ngMappings)
+        try builder.boot(into: pt, through: .full)
+        let perms = Permissions(pt: pt, context: context, vmalloc: VmallocSpace(linearOffset: layout.linearOffset))
         let alias = layout.kernelAliasVA
-        try perms.changeMemoryCommon(alias.start, size: alias.end - alias.start, .readOnly)
 
         // The early kfence pool: kfence_init_pool protects the first two pages and every
         // object's right guard page (pages 3, 5, …, 511); object pages (2, 4, …, 510) are
@@ -218,19 +216,21 @@ struct RealBoot {
             for va in invalidObjects { try perms.setMemoryValid(va, pages: 1, enable: false) }
         }
 
-        // rodata=full: the BPF prog pack's set_memory_ro also changes its linear alias.
-        // TODO(lead): once wt-vmalloc merges, make the pack a VM_ALLOC area backed by these
-        // pages (`VmallocSpace.vmalloc(backing:)` with the pages' linear VAs, passed to
-        // Permissions(vmalloc:)), set context.rodataFull, and call setMemoryRO on the area
-        // (its per-page alias update is what changes these linear pages) instead of the
-        // direct changeMemoryCommon on the linear runs below.
+        // rodata=full: the BPF prog pack is a VM_ALLOC area backed by the linear pages the
+        // real map shows read-only outside the alias (imported); set_memory_ro on the area
+        // changes each backing page's linear alias (change_memory_common under rodata_full).
         var pack: [StrideTo<UInt64>] = []
         if rodataFull {
             let aliasVA = alias.start..<alias.end
             for run in runs where run.valid && run.attributes.hasPrefix("ro ") && run.attributes.hasSuffix("MEM/NORMAL-TAGGED")
                 && !aliasVA.overlaps(run.start..<run.end) {
                 pack.append(stride(from: run.start, to: run.end, by: 4096))
-                try perms.changeMemoryCommon(run.start, size: run.end - run.start, .readOnly)
+            }
+            // One 2 MiB area (BPF_PROG_PACK_SIZE, 512 pages) per pack, pages in address order.
+            let backing = pack.flatMap { Array($0) }
+            for first in stride(from: 0, to: backing.count, by: 512) {
+                let area = try perms.vmalloc(backing: Array(backing[first..<min(first + 512, backing.count)]))
+                try perms.setMemoryRO(area.addr, pages: area.pages)
             }
         }
         return LiveMap(pt: pt, invalidObjectPages: invalidObjects, bpfPackPages: pack)

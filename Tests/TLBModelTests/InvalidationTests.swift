@@ -20,8 +20,9 @@ import TLBModel
         for va in pages { #expect(tlb.access(va) == .hit(level: 0)) }
         #expect(tlb.occupancy(level: 0) == 4 && tlb.occupancy(level: 1) == 4)
 
+        let built = pt.counters.tlbiPage  // the build's fixmap unmaps
         pt.tlbi(.page(va: pages[1] + 100))
-        #expect(pt.counters.tlbiPage == 1)
+        #expect(pt.counters.tlbiPage - built == 1)
         #expect(tlb.occupancy(level: 0) == 3 && tlb.occupancy(level: 1) == 3)
         #expect(tlb.access(pages[1]) == .walk(reads: 4))
 

@@ -2,7 +2,7 @@
 // memset of the same bytes measured in the same run. Not a benchmark: one shot per figure.
 //   PerfTargets build   [GiB]          pte-mode map_mem: time, memset, peak RSS vs pt bytes
 //   PerfTargets repaint [GiB] [lazy]   block map → PTEs (pagewalk): cold and warm ratios
-//   PerfTargets storm   walker [lazy]  10,000 seeded set_memory_ro/rw pairs on 256 GiB
+//   PerfTargets storm   walker [lazy]  10,000 seeded read-only/writable linear-range pairs (__change_memory_common) on 256 GiB
 import BenchSupport
 import Foundation
 import KernelCallers
@@ -106,8 +106,8 @@ case "storm":
         let c0 = pt.counters
         let (_, t) = try timed {
             for r in requests {
-                try perms.setMemoryRO(r.start, pages: r.pages)
-                try perms.setMemoryRW(r.start, pages: r.pages)
+                try perms.changeMemoryCommon(r.start, size: r.size, .readOnly)
+                try perms.changeMemoryCommon(r.start, size: r.size, .readWrite)
             }
         }
         return (t, pt.counters.since(c0).totalEntriesWritten)

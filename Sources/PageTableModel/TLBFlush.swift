@@ -1,7 +1,5 @@
-import PageTableModel
-import SplitWalkers
-
 /// flush_tlb_all and flush_tlb_kernel_range (spec §4), on the machine's TLBI features.
+/// A primitive like `PageTable`'s own: the create path's fixmap unmaps use it too.
 /// Every barrier and TLBI goes through `PageTable`'s instrumented primitives, with the
 /// invalidated VAs reported to any attached TLB model.
 public struct TLBFlush: Sendable, Equatable {
@@ -18,11 +16,6 @@ public struct TLBFlush: Sendable, Equatable {
     public init(rangeSupport: Bool = false, repeatErratum: Bool = false) {
         self.rangeSupport = rangeSupport
         self.repeatErratum = repeatErratum
-    }
-
-    /// The flush `context`'s machine runs.
-    public init(_ context: KernelContext) {
-        self.init(rangeSupport: context.tlbiRange, repeatErratum: context.repeatTLBI)
     }
 
     /// flush_tlb_all: `dsb ishst`, `tlbi vmalle1is`, `dsb ish`, `isb`.

@@ -1,0 +1,9 @@
+import PageTableModel
+import SplitWalkers
+
+extension TLBFlush {
+    /// The flush `context`'s machine runs.
+    public init(_ context: KernelContext) {
+        self.init(rangeSupport: context.tlbiRange, repeatErratum: context.repeatTLBI)
+    }
+}
