@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "SplitWalkersTests", dependencies: ["SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "KernelCallersTests", dependencies: ["KernelCallers", "SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "PageTableModel", "LinearMap"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "PageTableModel", "LinearMap", "KernelCallers", "SplitWalkers"]),
         .testTarget(name: "BenchTests", dependencies: ["BenchHarness", "Reports", "bench"]),
         // Malformed and extreme inputs through every parser: a clean error, never a trap.
         .testTarget(name: "ParserFuzzTests", dependencies: ["BenchHarness", "LinearMap", "KernelCallers", "TLBModel", "PageTableModel"]),

@@ -54,6 +54,7 @@ public enum CSVSchema {
         parameter("variant"),
         parameter("create-path"),
         parameter("boot"),
+        parameter("kpti", "on/off"),
         parameter("kfence"),
         parameter("tlbi-range", "on/off"),
         parameter("repeat-tlbi", "on/off"),

@@ -54,7 +54,9 @@ public enum Check {
     /// Changes between a baseline row and a fresh one (both as CSV fields by column).
     public static func compare(_ base: [String: String], _ now: [String: String], run: String, options: Options) -> [Change] {
         var changes: [Change] = []
-        for column in CSVSchema.columns.map(\.name) where !timingColumns.contains(column) {
+        // A column the baseline file lacks altogether (appended to the schema after it was
+        // written, such as kpti) has nothing to compare; an empty field still compares.
+        for column in CSVSchema.columns.map(\.name) where !timingColumns.contains(column) && base[column] != nil {
             let b = base[column] ?? "", n = now[column] ?? ""
             guard b != n else { continue }
             var regression = true

@@ -135,6 +135,7 @@ extension RunSpec {
         c.repeatTLBI = v["repeat-tlbi"] == "on"
         c.leafSplit = v["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         c.forcePTEMapping = effectiveMode(v) == .pte
+        c.ngMappings = v["kpti"] == "on"
         c.rodataFull = v["rodata-full"] != "off"
         return c
     }

@@ -154,7 +154,7 @@ public enum ScenarioRunner {
         var (path, stage) = (CreatePath.current, BootStage.full)
         if case .boot(_, let p, let s) = prepared.spec.scenario { (path, stage) = (p, s) }
         let builder = LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, path: path,
-                                       flush: TLBFlush(prepared.context))
+                                       flush: TLBFlush(prepared.context), ngMappings: prepared.context.ngMappings)
         return (builder, stage)
     }
 

@@ -110,6 +110,8 @@ extension Permissions {
     /// vmap_pages_range over the area.
     private func vmapPages(_ area: VmArea) throws(KernelError) {
         let g = pt.geometry
+        // PAGE_KERNEL, with PTE_MAYBE_NG's nG under KPTI (descriptor bits only).
+        let prot = Prot.kernel.setting(context.ngMappings ? Descriptor.nG : 0)
         pt.beginWalk()
         var k = 0
         while k < area.pages {
@@ -121,7 +123,7 @@ extension Permissions {
             pt.inLazyMMU(context.lazyMMU) {
                 for j in 0..<n {
                     let pa = area.backing[k + j] &+ vmalloc.linearOffset
-                    pt.writePTE(ptes, first + j, Prot.kernel.with(outputAddress: pa))
+                    pt.writePTE(ptes, first + j, prot.with(outputAddress: pa))
                 }
             }
             k += n

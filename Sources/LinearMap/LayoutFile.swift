@@ -2,12 +2,13 @@ import Foundation
 
 /// Layouts read from JSON:
 /// `{"name": "box", "banks": [{"start": "0x80000000", "size": "2G"}],
-///   "kernel": {"start": "0x80200000", "size": "0x1f10000"}, "kfence": {...}}`.
+///   "kernel": {"start": "0x80200000", "size": "0x1f10000"}, "stext": "0x80210000", "kfence": {...}}`.
 /// Numbers may be JSON integers, hex strings or sizes with a K/M/G/T suffix; "kernel"
-/// defaults to 2 MiB into the lowest bank and "kfence" to none. Any other key is refused,
+/// defaults to 2 MiB into the lowest bank, "stext" (the PA of _stext) to 64 KiB into the
+/// kernel image, and "kfence" to none. Any other key is refused,
 /// so a misspelt one cannot be silently ignored.
 extension MachineLayout {
-    static let layoutKeys = ["name", "banks", "kernel", "kfence"]
+    static let layoutKeys = ["name", "banks", "kernel", "stext", "kfence"]
     static let rangeKeys = ["start", "size"]
 
     public static func load(path: String) throws(LayoutError) -> MachineLayout {
@@ -28,13 +29,14 @@ extension MachineLayout {
         guard !banks.isEmpty else { throw file.error("has no banks") }
         let kernel = try object["kernel"].map { d throws(LayoutError) in try file.range(d, "kernel") }
         let pool = try object["kfence"].map { d throws(LayoutError) in try file.range(d, "kfence") }
+        let stext = try object["stext"].map { v throws(LayoutError) in try file.address(v, "stext") }
         let name: String
         switch object["name"] {
         case nil: name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         case let s as String: name = s
         default: throw file.error("\"name\" must be a string")
         }
-        do { return try MachineLayout(name: name, banks: banks, kernelImage: kernel, kfencePool: pool) } catch {
+        do { return try MachineLayout(name: name, banks: banks, kernelImage: kernel, stext: stext, kfencePool: pool) } catch {
             throw file.error(error.description)
         }
     }
@@ -57,6 +59,14 @@ private struct LayoutFile {
         guard let d = value as? [String: Any] else { throw error("\(key) must be an object {\"start\", \"size\"}") }
         try checkKeys(of: d, in: key, accepted: MachineLayout.rangeKeys)
         return PhysRange(start: try number(d, "start", key), size: try number(d, "size", key))
+    }
+
+    /// A bare number (an address).
+    func address(_ value: Any, _ key: String) throws(LayoutError) -> UInt64 {
+        guard let n = Self.number(value) else {
+            throw error("\(key) \(Self.echo(value)) is not a JSON integer or \(ByteSize.form)")
+        }
+        return n
     }
 
     private func number(_ d: [String: Any], _ field: String, _ key: String) throws(LayoutError) -> UInt64 {

@@ -29,30 +29,40 @@ public struct LayoutError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A machine's memory as map_mem sees it: memory banks (memblock regions), the kernel
-/// image [_text, __init_begin) and an optional early-init kfence pool. Constant once
-/// validated: every address computation below relies on the checks.
+/// image [_text, __init_begin), the physical address of _stext inside it, and an optional
+/// early-init kfence pool. Constant once validated: every address computation below relies
+/// on the checks.
 public struct MachineLayout: Equatable, Sendable {
     public let name: String
     public let banks: [PhysRange]
     public let kernelImage: PhysRange
+    /// __pa(_stext): where the image's text starts. Real images put [_text, _stext) (the
+    /// image header and PE/COFF stub) in front of it, one SEGMENT_ALIGN (64 KiB) long.
+    public let stext: UInt64
     public let kfencePool: PhysRange?
 
     public static let kfencePoolSize: UInt64 = (255 + 1) * 2 * 4096
     /// A v6.x defconfig's [_text, __init_begin): 64 KiB aligned, not 2 MiB aligned.
     public static let defaultKernelImageSize: UInt64 = 0x1F1_0000
+    /// _stext - _text in real arm64 images: SEGMENT_ALIGN.
+    public static let defaultStextOffset: UInt64 = 0x1_0000
     /// The 48-bit physical address space.
     public static let physicalLimit: UInt64 = 1 << 48
     public static let builtinNames = ["single", "numa2", "numa4", "ampereone-256g"]
     static let gib: UInt64 = 1 << 30
 
-    /// `kernelImage` defaults to `defaultKernelImageSize` bytes 2 MiB into the lowest bank.
-    public init(name: String, banks: [PhysRange], kernelImage: PhysRange? = nil,
+    /// `kernelImage` defaults to `defaultKernelImageSize` bytes 2 MiB into the lowest bank,
+    /// `stext` to 64 KiB into the image.
+    public init(name: String, banks: [PhysRange], kernelImage: PhysRange? = nil, stext: UInt64? = nil,
                 kfencePool: PhysRange? = nil) throws(LayoutError) {
         let sorted = banks.sorted { $0.start < $1.start }
         try Self.validate(banks: sorted, name)
         self.name = name
         self.banks = sorted
-        self.kernelImage = kernelImage ?? PhysRange(start: sorted[0].start + (2 << 20), size: Self.defaultKernelImageSize)
+        let image = kernelImage ?? PhysRange(start: sorted[0].start + (2 << 20), size: Self.defaultKernelImageSize)
+        self.kernelImage = image
+        // Wrapping: a hostile image start is refused by validateCarveOuts before any use.
+        self.stext = stext ?? image.start &+ min(Self.defaultStextOffset, image.size &- 4096)
         self.kfencePool = kfencePool
         try validateCarveOuts()
     }
@@ -67,6 +77,8 @@ public struct MachineLayout: Equatable, Sendable {
     /// PA - VA of every linear-map leaf (wrapping arithmetic).
     public var linearOffset: UInt64 { memstart &- LinearMapRange.start }
     public var kernelAliasVA: (start: UInt64, end: UInt64) { (va(ofPA: kernelImage.start), va(ofPA: kernelImage.end)) }
+    /// [lm_alias(_stext), lm_alias(__init_begin)): the part of the alias the repaint keeps.
+    public var textAliasVA: (start: UInt64, end: UInt64) { (va(ofPA: stext), va(ofPA: kernelImage.end)) }
 
     /// The linear-map VAs of RAM, in order, adjacent banks as one range.
     public var linearRanges: [Range<UInt64>] {
@@ -114,6 +126,9 @@ public struct MachineLayout: Equatable, Sendable {
             guard r.checkedEnd != nil, banks.contains(where: { $0.contains(r) }) else {
                 throw LayoutError("layout \(name): \(what) \(r) is not inside one memory bank")
             }
+        }
+        guard stext % 4096 == 0, stext >= kernelImage.start, stext < kernelImage.end else {
+            throw LayoutError("layout \(name): _stext 0x\(String(stext, radix: 16)) is not a 4 KiB aligned address inside the kernel image \(kernelImage)")
         }
         if let pool = kfencePool, pool.overlaps(kernelImage) {
             throw LayoutError("layout \(name): kfence pool overlaps the kernel image")

@@ -26,13 +26,26 @@ public struct LinearMapBuilder {
     public let path: CreatePath
     /// The machine's TLB flush: the fixmap's unmaps and the alias's flush run it.
     public let flush: TLBFlush
+    /// arm64_use_ng_mappings (KPTI): PTE_MAYBE_NG puts nG on every leaf map_mem writes.
+    public let ngMappings: Bool
 
-    public init(layout: MachineLayout, mode: MappingMode, path: CreatePath = .current, flush: TLBFlush = TLBFlush()) {
+    public init(layout: MachineLayout, mode: MappingMode, path: CreatePath = .current, flush: TLBFlush = TLBFlush(),
+                ngMappings: Bool = false) {
         self.layout = layout
         self.mode = mode
         self.path = path
         self.flush = flush
+        self.ngMappings = ngMappings
     }
+
+    // Attributes (which prot each map_mem call passes; the table bits follow from the
+    // flags: PXNTable only under NO_EXEC_MAPPINGS). RAM and the early kfence pool get
+    // pgprot_tagged(PAGE_KERNEL), the image alias plain PAGE_KERNEL.
+    public var ramProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
+    public var aliasProt: Descriptor { Prot.kernel(tagged: false, nG: ngMappings) }
+    public var kfenceProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
+    /// mark_linear_text_alias_ro's PAGE_KERNEL_RO: untagged, like the alias, with nG under KPTI.
+    public var aliasROProt: Descriptor { Prot.kernelRO.setting(ngMappings ? Descriptor.nG : 0) }
 
     public var flags: MapFlags { mode == .pte ? [.noExec, .noBlock, .noCont] : [.noExec] }
 
@@ -45,25 +58,26 @@ public struct LinearMapBuilder {
         let create = createMapping(pt)
         for piece in layout.ordinaryPieces {
             try create.map(virt: layout.va(ofPA: piece.start), phys: piece.start, size: piece.size,
-                           prot: Prot.kernel, flags: flags)
+                           prot: ramProt, flags: flags)
         }
         let image = layout.kernelImage
         try create.map(virt: layout.va(ofPA: image.start), phys: image.start, size: image.size,
-                       prot: Prot.kernel, flags: .noCont)
+                       prot: aliasProt, flags: .noCont)
         if let pool = layout.kfencePool {
             try create.map(virt: layout.va(ofPA: pool.start), phys: pool.start, size: pool.size,
-                           prot: Prot.kernel, flags: [.noBlock, .noCont])
+                           prot: kfenceProt, flags: [.noBlock, .noCont])
         }
     }
 
     /// mark_linear_text_alias_ro: update_mapping_prot over the alias map_mem mapped
     /// ([_text, __init_begin), the same interval in every version that maps it): the create
     /// path again, with PAGE_KERNEL_RO, NO_CONT and no allocator (every table exists), then
-    /// flush_tlb_kernel_range over the alias.
+    /// flush_tlb_kernel_range over the alias. The prot is PAGE_KERNEL_RO (`aliasROProt`:
+    /// untagged, nG under KPTI), so no count changes with the attributes.
     public func markLinearTextAliasRO(in pt: PageTable) throws(KernelError) {
         let image = layout.kernelImage
         let va = layout.va(ofPA: image.start)
-        try createMapping(pt).map(virt: va, phys: image.start, size: image.size, prot: Prot.kernelRO, flags: .noCont)
+        try createMapping(pt).map(virt: va, phys: image.start, size: image.size, prot: aliasROProt, flags: .noCont)
         flush.flushKernelRange(pt, from: va, to: va + image.size)
     }
 

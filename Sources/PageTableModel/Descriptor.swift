@@ -51,8 +51,14 @@ public struct Descriptor: Equatable, Hashable, Sendable, CustomStringConvertible
     @inlinable public var asPage: Descriptor { Descriptor(raw: raw | 0b11) }
     @inlinable public var asBlock: Descriptor { Descriptor(raw: (raw & ~Self.typeMask) | 0b01) }
 
-    @inlinable public static func table(at address: UInt64, pxnTable: Bool) -> Descriptor {
-        Descriptor(raw: (address & outputAddressMask) | 0b11 | tableAF | uxnTable | (pxnTable ? Self.pxnTable : 0))
+    /// A table descriptor as the kernel writes one for the linear map: always UXNTable;
+    /// PXNTable when asked (the create path under NO_EXEC_MAPPINGS, a split of a PXN block);
+    /// TABLE_AF unless `tableAF` is false (v6.18 sets it; 6.12 leaves bit 10 of table
+    /// descriptors clear, as the real-kernel fixtures show — it came with FEAT_HAFT support,
+    /// v6.13 as far as we know, not checked against a tag).
+    @inlinable public static func table(at address: UInt64, pxnTable: Bool, tableAF: Bool = true) -> Descriptor {
+        Descriptor(raw: (address & outputAddressMask) | 0b11 | uxnTable
+            | (tableAF ? Self.tableAF : 0) | (pxnTable ? Self.pxnTable : 0))
     }
 
     public var description: String { "0x" + String(raw, radix: 16) }
@@ -65,8 +71,23 @@ public enum MemoryType: UInt64, Sendable {
 
 /// Page protections of the kernel's linear map.
 public enum Prot {
-    /// PAGE_KERNEL as a level-3 page; `asBlock` turns it into a block.
+    /// PAGE_KERNEL as a level-3 page; `asBlock` turns it into a block. Without nG: the
+    /// kernel's PTE_MAYBE_NG adds it only when arm64_use_ng_mappings (see `kernel(tagged:nG:)`).
     public static let kernel = Descriptor(raw: 0b11 | Descriptor.af | Descriptor.shInner | Descriptor.pxn
         | Descriptor.uxn | Descriptor.write | (MemoryType.normal.rawValue << Descriptor.attrIndxShift))
     public static let kernelRO = kernel.clearing(Descriptor.write).setting(Descriptor.rdonly)
+    /// pgprot_tagged(PAGE_KERNEL): AttrIndx NORMAL_TAGGED, whether or not the CPU has MTE
+    /// (MAIR then makes it plain Normal memory). map_mem maps RAM and the early kfence pool so.
+    public static let kernelTagged = tagged(kernel)
+
+    /// pgprot_tagged: the same protection with AttrIndx NORMAL_TAGGED.
+    @inlinable public static func tagged(_ prot: Descriptor) -> Descriptor {
+        Descriptor(raw: (prot.raw & ~Descriptor.attrIndxMask) | (MemoryType.normalTagged.rawValue << Descriptor.attrIndxShift))
+    }
+
+    /// PAGE_KERNEL, tagged or not, with nG when the kernel uses non-global mappings
+    /// (arm64_use_ng_mappings, i.e. KPTI).
+    @inlinable public static func kernel(tagged: Bool, nG: Bool) -> Descriptor {
+        (tagged ? kernelTagged : kernel).setting(nG ? Descriptor.nG : 0)
+    }
 }

@@ -10,6 +10,10 @@ public final class PageTable {
     public var context: ExecutionContext = .task
     /// TLB maintenance reaches attached TLB models through this hook.
     public var tlbObserver: ((TLBInvalidation) -> Void)?
+    /// Whether new table descriptors carry TABLE_AF (bit 10): v6.18 does; 6.12 and earlier
+    /// leave it clear (FEAT_HAFT support came in between, v6.13 as far as we know). An
+    /// attribute only: no count depends on it.
+    public var tableAF = true
 
     public init(geometry: Geometry = .fourK, nesting: NestingPolicy = .tolerant,
                 failure: FailurePolicy = .never) throws(AllocatorError) {
@@ -163,7 +167,7 @@ public final class PageTable {
 
     /// pgd/pud/pmd_populate: install `child` under the entry at `level`.
     @inlinable public func populate(_ level: Level, _ table: TablePage, _ i: Int, child: TablePage, pxnTable: Bool) {
-        set(level, table, i, .table(at: child.address, pxnTable: pxnTable))
+        set(level, table, i, .table(at: child.address, pxnTable: pxnTable, tableAF: tableAF))
     }
 
     // MARK: Walking

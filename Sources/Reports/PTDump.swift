@@ -5,12 +5,13 @@ import PageTableModel
 // so it can be diffed against a real machine's. Adjacent entries at the same level with
 // the same attribute bits share one line. Like the kernel, an absent range prints as a
 // line with a size and the level of the empty entry but no attributes, and an invalid
-// non-zero entry prints its bits with "F".
+// non-zero entry prints its bits with "F". Each leaf prints its own bits: table
+// descriptors (PXNTable, UXNTable, TABLE_AF) are neither printed nor folded into leaves.
 
-/// ptdump of the layout's linear map, [linearStart, linearEnd). The kernel dumps the whole
-/// [PAGE_OFFSET, PAGE_END) region; pass `LinearMapRange.start..<LinearMapRange.end` for that.
+/// ptdump of the linear map as the kernel prints it: the whole [PAGE_OFFSET, PAGE_END)
+/// region, holes past the last bank included, whatever the layout.
 public func ptdump(_ pt: PageTable, layout: MachineLayout) -> String {
-    ptdump(pt, range: layout.linearStart..<layout.linearEnd)
+    ptdump(pt, range: LinearMapRange.start..<LinearMapRange.end)
 }
 
 /// ptdump of the VA range `range`, between the "Linear Mapping" markers.
@@ -20,9 +21,7 @@ public func ptdump(_ pt: PageTable, range: Range<UInt64>) -> String {
     for leaf in pt.leaves(from: range.lowerBound, to: range.upperBound) {
         let start = max(leaf.va, range.lowerBound), end = min(leaf.end, range.upperBound)
         if start > cursor { dump.noteGap(pt, cursor, start) }
-        // CON and BLK describe the leaf itself; effectiveAttributes carries neither.
-        let own = leaf.descriptor.raw & (Descriptor.typeMask | Descriptor.cont)
-        dump.note(leaf.level, start, end, (leaf.effectiveAttributes | own) & PTDumpState.columnMask)
+        dump.note(leaf.level, start, end, leaf.descriptor.raw & PTDumpState.columnMask)
         cursor = end
     }
     if cursor < range.upperBound { dump.noteGap(pt, cursor, range.upperBound) }

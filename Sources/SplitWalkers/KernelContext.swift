@@ -20,6 +20,9 @@ public struct KernelContext: Sendable, Equatable {
     public var kfencePool: Range<UInt64>?
     /// Which split_kernel_leaf_mapping W1 is.
     public var leafSplit: LeafSplitVersion = .v6_18
+    /// arm64_use_ng_mappings: KPTI is in use (forced by KASLR on a CPU without E0PD), so
+    /// every kernel leaf carries nG (PTE_MAYBE_NG). Changes descriptor bits only, no count.
+    public var ngMappings = false
     /// rodata_full (rodata=full, arm64's default): set_memory_ro/rw on a vmalloc area also
     /// change the linear alias of every page backing it, and can_set_direct_map() holds.
     public var rodataFull = true

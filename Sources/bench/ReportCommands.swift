@@ -8,13 +8,16 @@ struct PTDump: ParsableCommand {
         commandName: "ptdump",
         abstract: "Print the simulated linear map in the kernel's ptdump format.",
         discussion: """
-            Diffable against /sys/kernel/debug/kernel_page_tables (its Linear Mapping section). \
-            The map is the one the scenario leaves behind (boot: map_mem's, then, with --boot full, \
-            the alias made read-only).
+            Diffable against /sys/kernel/debug/kernel_page_tables (its Linear Mapping section): \
+            the whole [PAGE_OFFSET, PAGE_END) region, each leaf's own bits (RAM \
+            MEM/NORMAL-TAGGED, the kernel alias MEM/NORMAL, NG under --kpti on), table \
+            descriptors not printed. The map is the one the scenario leaves behind (boot: \
+            map_mem's, then, with --boot full, the alias made read-only).
 
             Examples:
               bench ptdump --memory 4G --mode block
               bench ptdump --memory 4G --scenario repaint
+              bench ptdump --memory 4G --kpti on
               bench ptdump --layout ampereone-256g --mode pte > sim.txt
             """)
 

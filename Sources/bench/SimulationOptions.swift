@@ -22,6 +22,7 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("change")) var change: String?
     @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
     @Option(help: help("kfence")) var kfence: String?
+    @Option(help: help("kpti")) var kpti: String?
     @Option(name: .customLong("tlbi-range"), help: help("tlbi-range")) var tlbiRange: String?
     @Option(name: .customLong("repeat-tlbi"), help: help("repeat-tlbi")) var repeatTLBI: String?
     @Option(help: help("variant")) var variant: String?
@@ -50,6 +51,7 @@ struct MapOptions: ParsableArguments {
             ("change", change),
             ("rodata-full", rodataFull),
             ("kfence", kfence),
+            ("kpti", kpti),
             ("tlbi-range", tlbiRange),
             ("repeat-tlbi", repeatTLBI),
             ("variant", variant),

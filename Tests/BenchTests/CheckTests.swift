@@ -34,6 +34,18 @@ import Testing
         #expect(Check.compare(base, base, run: "r", options: .init()).isEmpty)
     }
 
+    /// A column appended after the baseline was written (kpti) is not in the baseline's
+    /// header: nothing to compare. A column present but empty still compares.
+    @Test func columnsTheBaselineLacksAreNotCompared() {
+        var old = base
+        old["kpti"] = nil
+        var now = base
+        now["kpti"] = "on"
+        #expect(Check.compare(old, now, run: "r", options: .init()).isEmpty)
+        old["kpti"] = ""
+        #expect(Check.compare(old, now, run: "r", options: .init()).map(\.metric) == ["kpti"])
+    }
+
     @Test func timingComparesRatiosAgainstTheTolerance() {
         var slower = base, faster = base
         slower["wall_ratio"] = "4.5000"  // baseline 2.0: 2.25× worse

@@ -6,26 +6,30 @@ import KernelCallers
 /// What the repaint of the 4 GiB 'single' block map must split, read off spec §5's create
 /// path for this layout (kernel image [2 MiB, 2 MiB + 0x1F1_0000) = [0x20_0000, 0x211_0000)):
 /// - [0, 2 MiB): one PMD block, no CONT (its 32 MiB chunk is not covered whole);
+/// - [2, 4) MiB: the alias's first PMD block, which holds [_text, _stext) (_stext = _text +
+///   64 KiB): the repaint keeps only [lm_alias(_stext), lm_alias(__init_begin)), so it is split;
 /// - [0x211_0000, 0x220_0000): 240 CONT PTEs = 15 groups (the chunk is 64 KiB aligned);
 /// - [0x220_0000, 64 MiB): 15 PMD blocks, no CONT (chunk [32, 64) MiB not covered whole);
 /// - [64 MiB, 1 GiB): 480 CONT PMD blocks = 30 groups;
 /// - [1, 4) GiB: 3 PUD blocks = 3 · 512 PMD blocks after split_pud.
 private enum Single4G {
-    static let splitPMDs = 1 + 15 + 480 + 3 * 512
+    static let splitPMDs = 1 + 1 + 15 + 480 + 3 * 512
     static let splitPUDs = 3
     static let contPTEGroups = 15
     static let contPMDGroups = 30
     /// Valid entries written: 512 + the populate per split_pmd/split_pud, 16 per CONT group.
     static let validWrites = (splitPMDs + splitPUDs) * (512 + 1) + 16 * (contPTEGroups + contPMDGroups)
-    /// The kernel alias keeps its 15 PMD blocks [2, 32) MiB; everything else is 4 KiB pages.
-    static let finalPTEs = Int((4 * GiB - 15 * 2 * MiB) / (4 * KiB))
+    /// The kernel alias keeps 14 PMD blocks [4, 32) MiB; everything else is 4 KiB pages.
+    static let finalPTEs = Int((4 * GiB - 14 * 2 * MiB) / (4 * KiB))
 }
 
 private func expectRepainted(_ pt: PageTable, _ reference: PageTable, _ layout: MachineLayout, ptes: Int) {
     let h = pt.leafHistogram()
-    #expect(h.pud == 0 && h.pmd == 15 && h.pmdCont == 0 && h.pteCont == 0 && h.pte == ptes, "\(h)")
-    let alias = layout.kernelAliasVA
-    #expect(pt.translate(alias.start)?.level == .pmd)
+    #expect(h.pud == 0 && h.pmd == 14 && h.pmdCont == 0 && h.pteCont == 0 && h.pte == ptes, "\(h)")
+    let alias = layout.kernelAliasVA, text = layout.textAliasVA
+    #expect(text.start == alias.start + 64 * KiB)
+    #expect(pt.translate(alias.start)?.level == .pte && pt.translate(text.start)?.level == .pte)
+    #expect(pt.translate(alias.start + 2 * MiB)?.level == .pmd)
     #expect(pt.verify(linearOffset: layout.linearOffset).isEmpty)
     #expect(reference.firstMismatch(with: pt, from: LinearMapRange.start, to: layout.linearEnd) == nil)
 }
@@ -55,10 +59,11 @@ func pagewalkRepaintOfABlockMap(lazy: Bool) throws {
     let reference = try buildMap(layout)
     let pt = try buildMap(layout)
     try Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: .yangV5)
-    // Two pieces around the kernel alias, [0, 2 MiB) (512 pages) and the rest: each walk
-    // leaves lazy mode once and flushes everything (≥ 512 pages without range ops).
+    // Two pieces around [_stext, __init_begin): [0, 2 MiB + 64 KiB) (528 pages) and the
+    // rest: each walk leaves lazy mode once and flushes everything (≥ 512 pages without
+    // range ops).
     let splits = Single4G.splitPMDs + Single4G.splitPUDs
-    #expect(Barriers(pt.counters) == pairs(2) + explicit(splits) + flushBarriers(pages: 512) + flushBarriers(pages: 1 << 20))
+    #expect(Barriers(pt.counters) == pairs(2) + explicit(splits) + flushBarriers(pages: 528) + flushBarriers(pages: 1 << 20))
     #expect(pt.counters.splitLockAcquisitions == 2)
     #expect(pt.allocator.allocated(.atomic) == splits)
     expectRepainted(pt, reference, layout, ptes: Single4G.finalPTEs)
