@@ -63,7 +63,7 @@ public enum SummaryTable {
             [mode, key("tlb", "tlb"), key("trace", "trace"), count("accesses") { $0.tlb?.tlbAccesses ?? 0 },
              count("L1 refill") { $0.tlb?.l1dTLBRefill ?? 0 }, count("walks") { $0.tlb?.dtlbWalk ?? 0 }, walksPer1k, reach, milliseconds]
         case .mosaic:
-            [mode, walker, decimal("split", 4) { $0.splitFraction }, count("dsb ishst") { $0.counters.dsbIshst },
+            [mode, walker, key("asked", "split-fraction"), decimal("split", 4) { $0.splitFraction }, count("dsb ishst") { $0.counters.dsbIshst },
              count("isb") { $0.counters.isb }] + tables + [walksPer1k, reach, errors]
         }
     }
