@@ -44,12 +44,12 @@ public enum SummaryTable {
     static func columns(_ scenario: Scenario) -> [Column] {
         switch scenario {
         case .boot:
-            [mode, key("create path", "create-path"), key("boot", "boot")] + barriers + tables + [reach, errors, milliseconds]
+            [mode, key("create path", "create-path"), key("boot", "boot")] + barriers + tables + [errors, milliseconds]
         case .repaint:
             [walker, key("variant", "variant"), key("lazy", "lazy")] + barriers + tables + [errors, milliseconds]
         case .perm:
-            [walker, key("lazy", "lazy"), mode, key("change", "change"), key("placement", "placement")] + barriers
-                + [count("split lock") { $0.counters.splitLockAcquisitions }, count("walks") { $0.counters.walks }] + tables + [errors, milliseconds]
+            [walker, key("lazy", "lazy"), mode, key("change", "change"), key("backing", "placement")] + barriers
+                + [count("locks") { $0.counters.splitLockAcquisitions }, count("pt alloc") { $0.pagesAllocated }, errors, milliseconds]
         case .replay:
             [walker, key("lazy", "lazy"), mode] + barriers + [count("walks") { $0.counters.walks }] + tables + [errors, milliseconds]
         case .kfence:

@@ -1,4 +1,5 @@
 import BenchHarness
+import Foundation
 import Testing
 
 /// `bench run --help` shows one example per scenario; each must be a run the parser takes.
@@ -58,6 +59,26 @@ import Testing
         let help = try BenchProcess.run(subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]).stdout
         for line in help.split(separator: "\n") where line.hasPrefix("  bench ") || line.hasPrefix("  ./") {
             #expect(line.count <= 80, "\(line)")
+        }
+    }
+}
+
+/// The committed default-suite summary, as a list post would quote it.
+@Suite struct SummaryTests {
+    static var summary: [Substring] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Results/summary.txt").standardized.path
+        return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    @Test func tablesFitOneHundredTwentyColumnsAndFindingsFollow() throws {
+        let lines = Self.summary
+        let first = try #require(lines.firstIndex { $0.hasPrefix("perm: ") })
+        #expect(lines[..<first].allSatisfy { $0.count <= 120 })
+        let findings = lines[first...].filter { !$0.isEmpty }
+        for prefix in ["perm: ", "repaint to PTEs", "page-table pages allocated: ", "debug_pagealloc: ", "boot, pte, ",
+                       "boot, 256G: ", "TLB reach: ", "kfence late init: ", "errors: "] {
+            #expect(findings.contains { $0.hasPrefix(prefix) }, "\(prefix)")
         }
     }
 }
