@@ -109,7 +109,7 @@ public enum CSVSchema {
         tlb("dtlb_walk", "DTLB_WALK: table walks") { $0.dtlbWalk },
         tlb("walk_refs", "memory references made by the walks") { $0.walkRefs },
         tlb("tlb_faults", "accesses no valid leaf maps (bank holes, addresses outside the linear map)") { $0.faults },
-        c("walks_per_1k_accesses", "per 1000", "dtlb_walk per 1,000 simulated accesses (not perf's MPKI, which is per 1,000 instructions; named mpki_proxy in schema 1)", { $0.tlb.map { format4($0.mpkiProxy) } ?? "" }),
+        c("walks_per_1k_accesses", "per 1000", "dtlb_walk per 1,000 simulated accesses (not perf's MPKI, which is per 1,000 instructions; named mpki_proxy in schema 1)", { $0.tlb.map { format4($0.walksPer1kAccesses) } ?? "" }),
         c("wall_ns", "ns", "wall time of the operation (minimum over --repeat)", { String($0.wallNs) }),
         c("wall_ns_median", "ns", "median wall time over --repeat", { String($0.wallNsMedian) }),
         c("calib_bytes", "bytes", "bytes the calibration memset writes (8 per descriptor written)", { String($0.calibrationBytes) }),

@@ -100,7 +100,7 @@ public enum Findings {
               let b = block.tlb, let p = pte.tlb else { return nil }
         return "TLB reach: \(SummaryTable.grouped(block.histogram.tlbReachEntries)) entries cover the block map, "
             + "\(SummaryTable.grouped(pte.histogram.tlbReachEntries)) the PTE map; on the \(block.spec.values["tlb"] ?? "") model, "
-            + String(format: "dTLB walks per 1,000 simulated accesses %.2f vs %.1f", b.mpkiProxy, p.mpkiProxy)
+            + String(format: "dTLB walks per 1,000 simulated accesses %.2f vs %.1f", b.walksPer1kAccesses, p.walksPer1kAccesses)
             + " (a \(block.spec.values["trace"] ?? "") trace over the linear map only: not a measured MPKI)"
     }
 

@@ -20,15 +20,6 @@ public struct TLBMetrics: Equatable, Sendable {
     public var l2dTLBRefill: Int { refills.count > 1 ? refills[1] : 0 }
     /// Descriptor reads by all walks.
     public var walkRefs: Int { walksByDepth.enumerated().reduce(0) { $0 + ($1.offset + 1) * $1.element } }
-    /// Walks per 1000 accesses.
-    public var mpkiProxy: Double { tlbAccesses == 0 ? 0 : Double(dtlbWalk) * 1000 / Double(tlbAccesses) }
-
-    public static let csvColumns = ["tlb_accesses", "l1d_tlb_refill", "l2d_tlb_refill", "dtlb_walk", "walk_refs",
-                                    "mpki_proxy", "walks_1ref", "walks_2ref", "walks_3ref", "walks_4ref", "tlb_faults"]
-
-    /// Values in `csvColumns` order.
-    public var csvValues: [String] {
-        [tlbAccesses, l1dTLBRefill, l2dTLBRefill, dtlbWalk, walkRefs].map(String.init)
-            + [String(format: "%.4f", mpkiProxy)] + (walksByDepth + [faults]).map(String.init)
-    }
+    /// Walks per 1000 accesses (not perf's MPKI, which counts per 1000 instructions).
+    public var walksPer1kAccesses: Double { tlbAccesses == 0 ? 0 : Double(dtlbWalk) * 1000 / Double(tlbAccesses) }
 }

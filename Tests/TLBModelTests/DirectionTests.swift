@@ -29,7 +29,7 @@ import TLBModel
         let block = metrics[.block]!, pte = metrics[.pte]!
         #expect(pte.dtlbWalk > block.dtlbWalk)
         #expect(pte.walkRefs > block.walkRefs)
-        #expect(pte.mpkiProxy > block.mpkiProxy)
+        #expect(pte.walksPer1kAccesses > block.walksPer1kAccesses)
         #expect(pte.l2dTLBRefill > block.l2dTLBRefill)
     }
 

@@ -52,15 +52,15 @@ import TLBModel
         }
     }
 
-    @Test func metricsCSV() {
+    @Test func derivedMetrics() {
         var m = TLBMetrics()
         m.tlbAccesses = 8000
         m.refills = [30, 12]
         m.dtlbWalk = 12
         m.walksByDepth = [0, 2, 4, 6]
         m.faults = 1
-        #expect(Array(TLBMetrics.csvColumns.prefix(6)) == ["tlb_accesses", "l1d_tlb_refill", "l2d_tlb_refill", "dtlb_walk", "walk_refs", "mpki_proxy"])
-        #expect(m.csvValues == ["8000", "30", "12", "12", "40", "1.5000", "0", "2", "4", "6", "1"])
-        #expect(m.csvValues.count == TLBMetrics.csvColumns.count)
+        #expect(m.l1dTLBRefill == 30 && m.l2dTLBRefill == 12)
+        #expect(m.walkRefs == 2 * 2 + 4 * 3 + 6 * 4)
+        #expect(m.walksPer1kAccesses == 1.5)
     }
 }

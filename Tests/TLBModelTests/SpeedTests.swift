@@ -30,7 +30,7 @@ struct SpeedTests {
         let seconds = Double(Self.cpuNanoseconds() - start) / 1e9
         let m = tlb.metrics
         print(String(format: "%-34@ %7.1f M accesses/CPU-s  L1 hit %5.1f%%  mpki %7.2f  walk_refs/walk %.2f", name as NSString,
-                     Double(count) / seconds / 1e6, 100 - Double(m.l1dTLBRefill) * 100 / Double(count), m.mpkiProxy,
+                     Double(count) / seconds / 1e6, 100 - Double(m.l1dTLBRefill) * 100 / Double(count), m.walksPer1kAccesses,
                      Double(m.walkRefs) / Double(max(m.dtlbWalk, 1))))
         #expect(m.tlbAccesses == count)
         #expect(m.l2dTLBRefill == m.dtlbWalk)
