@@ -77,6 +77,7 @@ public enum CSVSchema {
         parameter("working-set", "bytes"),
         parameter("repeat", "count"),
         parameter("cost-model"),
+        c("cost_model_sha256", "hex", "SHA-256 of a --cost-model file", { $0.inputHashes["cost-model"] ?? "" }),
         n("issued", "count", "requests, events, trace ops or mosaic chunks actually issued", { $0.requestsIssued }),
         n("dsb_ishst", "count", "dsb ishst emitted", { $0.counters.dsbIshst }),
         n("dsb_ish", "count", "dsb ish emitted", { $0.counters.dsbIsh }),

@@ -3,8 +3,8 @@ import Foundation
 /// Timings are reported against a memset of the same bytes measured in the same
 /// process, because these machines are shared and noisy.
 public enum Calibration {
-    /// The most memory a calibration maps at once: it runs while the run's page tables
-    /// are still live, and a buffer as large as the bytes written would double the peak.
+    /// The most memory a calibration maps at once (it runs after the run's page tables
+    /// are freed, but a buffer as large as the bytes written would still set the peak).
     /// Four times this project's machines' 32 MiB L3, so a warm memset still runs at
     /// memory speed; above it, the bytes are written in chunks of this size.
     public static let maximumBufferBytes: UInt64 = 128 << 20

@@ -40,22 +40,33 @@ public enum Check {
     }
 
     /// The input files must be the ones the baseline ran.
-    static func checkInputs(_ row: [String: String], _ result: RunResult, line: Int) throws(RunError) {
-        let recorded = [("layout", row["layout_sha256"] ?? ""), ("ops", row["input_sha256"] ?? ""), ("trace", row["input_sha256"] ?? "")]
+    static func checkInputs(_ row: [String: String], _ prepared: ScenarioRunner.Prepared, line: Int) throws(RunError) {
+        let recorded = [("layout", row["layout_sha256"] ?? ""), ("ops", row["input_sha256"] ?? ""), ("trace", row["input_sha256"] ?? ""),
+                        ("cost-model", row["cost_model_sha256"] ?? "")]
         for (option, hash) in recorded where !hash.isEmpty {
-            guard let now = result.inputHashes[option] else { continue }
+            guard let now = prepared.hashes[option] else { continue }
             guard now == hash else {
-                let path = result.spec.inputs.first { $0.option == option }?.path ?? ""
+                let path = prepared.spec.inputs.first { $0.option == option }?.path ?? ""
                 throw RunError("--baseline: line \(line): --\(option) '\(path)' changed since the baseline was written (SHA-256 \(now.prefix(12))…, baseline \(hash.prefix(12))…)")
             }
+        }
+    }
+
+    /// An input that no longer even parses: say that it changed, when it did.
+    static func checkHashesOnly(_ row: [String: String], _ spec: RunSpec, line: Int) throws(RunError) {
+        let recorded = ["layout": row["layout_sha256"] ?? "", "ops": row["input_sha256"] ?? "", "trace": row["input_sha256"] ?? "",
+                        "cost-model": row["cost_model_sha256"] ?? ""]
+        for (option, path) in spec.inputs {
+            guard let hash = recorded[option], !hash.isEmpty, let now = SHA256.hexDigest(ofFile: path), now != hash else { continue }
+            throw RunError("--baseline: line \(line): --\(option) '\(path)' changed since the baseline was written (SHA-256 \(now.prefix(12))…, baseline \(hash.prefix(12))…)")
         }
     }
 
     /// Changes between a baseline row and a fresh one (both as CSV fields by column).
     public static func compare(_ base: [String: String], _ now: [String: String], run: String, options: Options) -> [Change] {
         var changes: [Change] = []
-        // A column the baseline file lacks altogether (appended to the schema after it was
-        // written, such as kpti) has nothing to compare; an empty field still compares.
+        // A column the baseline file lacks altogether (a hand-trimmed baseline) has nothing
+        // to compare; an empty field still compares.
         for column in CSVSchema.columns.map(\.name) where !timingColumns.contains(column) && base[column] != nil {
             let b = base[column] ?? "", n = now[column] ?? ""
             guard b != n else { continue }
@@ -112,6 +123,9 @@ public enum Check {
 
     /// Re-runs every baseline row; returns what moved.
     public static func run(baseline path: String, options: Options, quiet: Bool = true) throws(RunError) -> Report {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw RunError("--baseline: cannot read '\(path)' (no such readable file)")
+        }
         let table: CSVTable
         do { table = try CSVTable(contentsOfFile: path) } catch { throw RunError("--baseline: \(path): \(error)") }
         guard !table.rows.isEmpty else { throw RunError("--baseline: \(path) has no rows to check") }
@@ -120,12 +134,19 @@ public enum Check {
         var report = Report()
         for (i, (row, spec)) in zip(table.rows, specs).enumerated() {
             progress?.update(done: i, label: SummaryTable.label(spec))
-            let result = try ScenarioRunner.run(spec)
-            try checkInputs(row, result, line: i + 2)
+            // The inputs are read and compared before anything runs.
+            let prepared: ScenarioRunner.Prepared
+            do { prepared = try ScenarioRunner.prepare(spec) } catch {
+                try checkHashesOnly(row, spec, line: i + 2)
+                throw RunError("--baseline: line \(i + 2): \(error.description)")
+            }
+            try checkInputs(row, prepared, line: i + 2)
+            let result = try ScenarioRunner.run(prepared)
             let now = Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name), CSVSchema.fields(result)))
             report.changes += compare(row, now, run: "line \(i + 2): \(SummaryTable.label(spec))", options: options)
             report.runs += 1
-            report.metrics += CSVSchema.columns.count - timingColumns.count + (isTimed(row, options) ? 1 : 0)
+            report.metrics += CSVSchema.columns.filter { row[$0.name] != nil && !timingColumns.contains($0.name) }.count
+                + (isTimed(row, options) ? 1 : 0)
         }
         progress?.finish()
         return report

@@ -38,8 +38,8 @@ public enum Findings {
         return "perm: dsb ishst per vmalloc area (vmalloc, set_memory_ro with rodata=full, vfree with VM_FLUSH_RESET_PERMS; "
             + "\(SummaryTable.grouped(sample.requestsIssued)) areas of \(sample.spec.values["request-pages"] ?? "") scattered pages), "
             + "lazy MMU off → on: " + parts.joined(separator: "; ")
-            + String(format: "; per area (leaf, lazy on) %.1f split-lock acquisitions and %.1f TLBIs: the linear alias changes page by page",
-                     Double(sample.counters.splitLockAcquisitions) / n, Double(sample.counters.tlbi) / n)
+            + String(format: "; per area (%@, lazy on) %.1f split-lock acquisitions and %.1f TLBIs: the linear alias changes page by page",
+                     sample.spec.walkerLabel, Double(sample.counters.splitLockAcquisitions) / n, Double(sample.counters.tlbi) / n)
     }
 
     static func repaint(_ runs: Runs) -> String? {
@@ -100,16 +100,16 @@ public enum Findings {
               let b = block.tlb, let p = pte.tlb else { return nil }
         return "TLB reach: \(SummaryTable.grouped(block.histogram.tlbReachEntries)) entries cover the block map, "
             + "\(SummaryTable.grouped(pte.histogram.tlbReachEntries)) the PTE map; on the \(block.spec.values["tlb"] ?? "") model, "
-            + String(format: "dTLB walks per 1,000 simulated accesses %.2f vs %.1f", b.walksPer1kAccesses, p.walksPer1kAccesses)
+            + String(format: "dTLB walks per 1,000 simulated accesses %.2f vs %.2f", b.walksPer1kAccesses, p.walksPer1kAccesses)
             + " (a \(block.spec.values["trace"] ?? "") trace over the linear map only: not a measured MPKI)"
     }
 
     static func kfence(_ runs: Runs) -> String? {
         guard let new = runs.first(.kfence, ["variant": "ce2b3a50ad92", "lazy": "on"]),
               let old = runs.first(.kfence, ["variant": "before-ce2b3a50ad92", "lazy": "on"]) else { return nil }
-        return "kfence late init: \(SummaryTable.grouped(new.counters.dsbIshst)) dsb ishst and \(new.counters.splitLockAcquisitions) "
-            + "split-lock acquisition with ce2b3a50ad92, \(SummaryTable.grouped(old.counters.dsbIshst)) and "
-            + "\(old.counters.splitLockAcquisitions) before it"
+        return "kfence late init: \(SummaryTable.grouped(new.counters.dsbIshst)) dsb ishst and "
+            + "\(acquisitions(new.counters.splitLockAcquisitions)) with ce2b3a50ad92, "
+            + "\(SummaryTable.grouped(old.counters.dsbIshst)) and \(acquisitions(old.counters.splitLockAcquisitions)) before it"
     }
 
     static func errors(_ results: [RunResult]) -> String {
@@ -118,6 +118,8 @@ public enum Findings {
         return "errors: \(failed.count) of \(results.count) runs returned ENOMEM or EINVAL: "
             + failed.map { "\(SummaryTable.label($0.spec)) (\($0.errors))" }.joined(separator: "; ")
     }
+
+    static func acquisitions(_ n: Int) -> String { "\(SummaryTable.grouped(n)) split-lock acquisition\(n == 1 ? "" : "s")" }
 
     /// "(514× fewer)", or nothing when there is nothing to divide by.
     static func ratio(_ before: Int, _ after: Int) -> String {

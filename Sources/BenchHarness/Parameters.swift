@@ -126,9 +126,9 @@ extension Parameter {
                   help: "FEAT_TLBIRANGE.", scenarios: flushing, fallback: { _ in "off" }, canonical: onOff),
         Parameter(name: "repeat-tlbi", column: "repeat_tlbi", form: "on|off",
                   help: "The REPEAT_TLBI erratum workaround.", scenarios: flushing, fallback: { _ in "off" }, canonical: onOff),
-        Parameter(name: "requests", column: "requests", form: "a whole number ≥ 0",
+        Parameter(name: "requests", column: "requests", form: "a whole number 0…10,000,000",
                   help: "perm vmalloc areas / debug-pagealloc page events.", scenarios: [.perm, .debugPagealloc],
-                  fallback: { _ in "10000" }, canonical: whole(min: 0)),
+                  fallback: { _ in "10000" }, canonical: whole(min: 0, max: 10_000_000)),
         Parameter(name: "request-pages", column: "request_pages", form: "N, A-B or pow2:K (K ≤ 18)",
                   help: "perm area size in pages.", scenarios: [.perm],
                   fallback: { _ in "1-16" }, canonical: { RequestPagesSpec(text: $0)?.text }),
@@ -156,8 +156,8 @@ extension Parameter {
                   fallback: { _ in "n1" }, canonical: word(["n1", "v2"])),
         Parameter(name: "trace", column: "trace", form: traceKinds.joined(separator: "|") + "|FILE (one hex VA per line)",
                   help: "Access trace.", scenarios: tracing, fallback: { _ in "memcached" }, canonical: path),
-        Parameter(name: "accesses", column: "accesses", form: "a whole number ≥ 1", help: "Accesses to simulate.",
-                  scenarios: tracing, fallback: { _ in "2000000" }, canonical: whole(min: 1)),
+        Parameter(name: "accesses", column: "accesses", form: "a whole number 1…1,000,000,000", help: "Accesses to simulate.",
+                  scenarios: tracing, fallback: { _ in "2000000" }, canonical: whole(min: 1, max: 1_000_000_000)),
         Parameter(name: "zipf", column: "zipf", form: "an exponent s > 0", help: "Zipf exponent of the zipf trace.",
                   scenarios: tracing, excluded: { v in v["trace"] == "zipf" ? nil : "only the zipf trace has an exponent" },
                   fallback: { _ in "0.99" }, canonical: { Double($0).flatMap { $0 > 0 && $0.isFinite ? "\($0)" : nil } }),
@@ -229,7 +229,10 @@ private func boolean(_ text: String) -> Bool? {
     }
 }
 
-private func whole(min: Int) -> @Sendable (String) -> String? { { Int($0).flatMap { $0 >= min ? String($0) : nil } } }
+/// Bounded above so no count makes a run that never ends.
+private func whole(min: Int, max: Int = .max) -> @Sendable (String) -> String? {
+    { Int($0).flatMap { (min...max).contains($0) ? String($0) : nil } }
+}
 
 extension Repaint.Variant {
     /// The word `--variant` takes: v6.18's W4, or Yang Shi's v5.

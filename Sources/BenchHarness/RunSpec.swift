@@ -216,7 +216,6 @@ extension RunSpec {
         if let ops = values["ops"] { files.append(("ops", ops)) }
         if let model = values["cost-model"], CostModel.preset(model) == nil { files.append(("cost-model", model)) }
         if case .file(let path)? = access?.trace { files.append(("trace", path)) }
-        if let model = values["cost-model"], CostModel.preset(model) == nil { files.append(("cost-model", model)) }
         return files
     }
 

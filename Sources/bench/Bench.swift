@@ -47,7 +47,7 @@ struct Run: ParsableCommand {
                 --nesting counted --softirq-share 0.5 --nested-share 0.25 \\
                 --variant before-ce2b3a50ad92
               bench run --scenario replay --ops trace.csv --walker leaf \\
-                --layout box.json --verify
+                --memory 4G --verify
               bench run --scenario tlb --mode pte --tlb v2 --trace zipf \\
                 --zipf 1.1 --accesses 500000 --repeat 3
               bench run --scenario mosaic --split-fraction 0.01 \\

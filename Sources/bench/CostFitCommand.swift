@@ -7,14 +7,15 @@ struct CostFitCommand: ParsableCommand {
         commandName: "costfit",
         abstract: "Fit the --cost-model presets to a table of measured map_mem times.",
         discussion: """
-            Boots every cell of the table (machine,memory,state,ms: map_mem PTE-mapped on one
-            bank of that size through that --create-path state), fits each machine's costs by
-            non-negative least squares in relative error, and prints every cell's estimate and
-            error: from its machine's preset, from the other states of its column, and from the
+            Boots every cell of the table (machine,memory,state,ms: map_mem PTE-mapped on one \
+            bank of that size through that --create-path state), fits each machine's costs by \
+            non-negative least squares in relative error, and prints every cell's estimate and \
+            error: from its machine's preset, from the other states of its column, and from the \
             machine's smallest size. --out writes the presets as Swift (rebuild to use them).
 
             Example:
-              bench costfit --table docs/map_mem_v6.10.csv --out Sources/BenchHarness/CostPresets.swift
+              bench costfit --table docs/map_mem_v6.10.csv \\
+                --out Sources/BenchHarness/CostPresets.swift
             """)
 
     @Option(help: "CSV of machine,memory,state,ms cells.") var table: String

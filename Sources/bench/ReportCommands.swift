@@ -45,7 +45,7 @@ struct Plot: ParsableCommand {
                             (per mapping mode when there is one size)
               mpki.svg      mosaic: dTLB walks per 1,000 accesses against the
                             split fraction, log axis with a place for 0
-            A chart whose counts are all zero (boot's TLBIs) is not written. Every \
+            A chart whose counts are all zero (say, a scenario's TLBIs) is not written. Every \
             chart is drawn before any file is written, so bad input leaves the old \
             charts as they were, and each file is replaced whole, never half-written.
 

@@ -181,4 +181,40 @@ import Testing
         let boot = try BenchProcess.run(["--scenario", "boot", "--memory", "32T", "--format", "csv"])
         #expect(boot.status == 0, "\(boot.stderr)")
     }
+
+    // MARK: Review findings
+
+    /// Every file a row read is fingerprinted, so a changed one is named, not reported as
+    /// a regression, and an input that no longer parses is still "changed".
+    @Test func changedCostModelsAndUnparseableTracesAreNamed() throws {
+        let costs = #"{"tlbi": 1000, "dsb_ish": 0, "dsb_ishst": 8, "isb": 8, "store": 1.5, "table": 750}"#
+        let model = try write(costs, "cm.json")
+        let csv = BenchProcess.temporaryPath("cm-baseline.csv")
+        #expect(try BenchProcess.run(["--scenario", "boot", "--memory", "1G", "--cost-model", model, "--csv", csv, "--quiet"]).status == 0)
+        try costs.replacingOccurrences(of: "1000", with: "2000").write(toFile: model, atomically: true, encoding: .utf8)
+        expectOneLineError(try BenchProcess.run(["check", "--baseline", csv, "--quiet"]), naming: "--baseline: line 2: --cost-model")
+        let trace = try write("0xffff000000400000\n", "t.txt")
+        let tcsv = BenchProcess.temporaryPath("t-baseline.csv")
+        #expect(try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--accesses", "5", "--csv", tcsv, "--quiet"]).status == 0)
+        try "X\n".write(toFile: trace, atomically: true, encoding: .utf8)
+        expectOneLineError(try BenchProcess.run(["check", "--baseline", tcsv, "--quiet"]), naming: "--baseline: line 2: --trace")
+    }
+
+    /// An injected ENOMEM at boot leaves a partial map by design: --verify checks its form,
+    /// not translations a fresh map has, and the row is written.
+    @Test func verifyAcceptsAFailedBootsPartialMap() throws {
+        let r = try BenchProcess.run(["--scenario", "boot", "--memory", "64M", "--mode", "pte", "--fail-after", "0", "--verify", "--format", "csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try CSVTable(parsing: r.stdout).rows.first?["errors"] == "1")
+    }
+
+    @Test func aMissingBaselineIsOneLine() throws {
+        expectOneLineError(try BenchProcess.run(["check", "--baseline", "/nonexistent/b.csv"]), naming: "--baseline: cannot read")
+    }
+
+    /// Counts that would keep a run going for hours are refused.
+    @Test(arguments: [["--scenario", "perm", "--requests", "99999999999"], ["--scenario", "tlb", "--accesses", "9223372036854775807"]])
+    func runawayCountsAreRefused(arguments: [String]) throws {
+        expectOneLineError(try BenchProcess.run(arguments + ["--memory", "64M"]), naming: "--\(arguments[2].dropFirst(2))")
+    }
 }

@@ -115,7 +115,7 @@ import Testing
             ("memory", "0xFFFFFFFFFFFFF001", "a multiple of 4K"), ("memory", "99999999999P", "a size"),
             ("seed", "-1", "0…2^64-1"), ("seed", "18446744073709551616", "0…2^64-1"),
             ("repeat", "0", "1…1000"), ("zipf", "inf", "s > 0"), ("zipf", "nan", "s > 0"),
-            ("split-fraction", "1.5", "0…1"), ("accesses", "0", "≥ 1"), ("lazy", "yes", "on|off"),
+            ("split-fraction", "1.5", "0…1"), ("accesses", "0", "1…1,000,000,000"), ("lazy", "yes", "on|off"),
         ]
         for (option, value, form) in cases {
             do {
