@@ -1,7 +1,8 @@
 import Foundation
 
 /// A CSV file written row by row as runs finish, through an `OutputFile`: the rows go
-/// to FILE.partial and replace FILE only when every run finished.
+/// to FILE.partial and replace FILE only when every run finished. The header goes out with
+/// the first row (or at the end), so nothing is written before a run has a row.
 public final class CSVOutput {
     public let path: String
     private let file: OutputFile
@@ -9,23 +10,30 @@ public final class CSVOutput {
     /// Set by `abandon` when rows were kept: what to tell the user.
     public private(set) var abandonNote: String?
 
+    /// The header line, until it is written.
+    private var pendingHeader: String?
+
     public init(path: String, header: Bool = true) throws(RunError) {
         self.path = path
         file = try OutputFile(path: path, option: "--csv")
-        guard header else { return }
-        do { try file.write(CSVSchema.header + "\n") } catch {
-            file.abandon(keepingPartial: false)
-            throw error
-        }
+        pendingHeader = header ? CSVSchema.header + "\n" : nil
     }
 
     public func append(_ result: RunResult) throws(RunError) {
-        try file.write(CSVSchema.row(result) + "\n")
+        try file.write(takeHeader() + CSVSchema.row(result) + "\n")
         rowsWritten += 1
     }
 
+    private func takeHeader() -> String {
+        defer { pendingHeader = nil }
+        return pendingHeader ?? ""
+    }
+
     /// Every run finished: the rows replace FILE.
-    public func finish() throws(RunError) { try file.commit() }
+    public func finish() throws(RunError) {
+        if pendingHeader != nil { try file.write(takeHeader()) }
+        try file.commit()
+    }
 
     /// The runs failed: any earlier FILE stays. Rows written so far are kept in
     /// FILE.partial, and the note saying so is returned; with none, nothing is left.

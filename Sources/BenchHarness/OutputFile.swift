@@ -2,7 +2,8 @@ import Foundation
 
 /// A text output that never destroys what it replaces: written to `FILE.partial` beside
 /// the target and renamed over it only once complete, so a failure or a kill leaves an
-/// earlier FILE untouched. Targets that cannot be renamed over (devices, FIFOs, anything
+/// earlier FILE untouched. FILE.partial is created by the first write, so a run that dies
+/// before it has written anything (a trap, a kill) leaves nothing behind. Targets that cannot be renamed over (devices, FIFOs, anything
 /// under /dev or /proc such as /dev/stdout) are written in place. Every write, sync and
 /// close is checked; errors are one line naming `option`.
 public final class OutputFile {
@@ -15,6 +16,8 @@ public final class OutputFile {
     public let writing: String
     private var descriptor: Int32 = -1
     private var finished = false
+    /// FILE.partial was created by this output (so it is ours to keep or remove).
+    private var created = false
 
     public init(path: String, option: String) throws(RunError) {
         self.path = path
@@ -23,17 +26,28 @@ public final class OutputFile {
         let (target, inPlace) = try Self.destination(path, option: option)
         replacing = inPlace ? nil : target
         writing = inPlace ? target : target + ".partial"
-        descriptor = inPlace ? open(writing, O_WRONLY | O_APPEND | O_CLOEXEC)
-                             : open(writing, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if inPlace { try openTarget() } else if access(writing, F_OK) == 0 { throw leftover() }
+    }
+
+    /// Opens what is written: the target in place, or a new FILE.partial.
+    private func openTarget() throws(RunError) {
+        descriptor = replacing == nil ? open(writing, O_WRONLY | O_APPEND | O_CLOEXEC)
+                                      : open(writing, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
             guard errno == EEXIST else { throw Self.cannot("write", path, option: option) }
-            throw RunError("\(option): '\(writing)' exists, kept from a run that did not finish; move or remove it")
+            throw leftover()
         }
+        created = replacing != nil
+    }
+
+    private func leftover() -> RunError {
+        RunError("\(option): '\(writing)' exists, kept from a run that did not finish; move or remove it")
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
 
     public func write(_ text: String) throws(RunError) {
+        if descriptor < 0 { try openTarget() }
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
@@ -45,6 +59,7 @@ public final class OutputFile {
 
     /// Makes the text the target's: synced, closed and renamed over it.
     public func commit() throws(RunError) {
+        if descriptor < 0 { try openTarget() }
         if replacing != nil, fsync(descriptor) != 0 { throw Self.cannot("write", path, option: option) }
         let closed = close(descriptor)
         descriptor = -1
@@ -59,7 +74,7 @@ public final class OutputFile {
     public func abandon(keepingPartial keep: Bool) -> String? {
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
-        guard !finished, replacing != nil else { return nil }
+        guard !finished, created else { return nil }
         finished = true
         if keep { return writing }
         unlink(writing)

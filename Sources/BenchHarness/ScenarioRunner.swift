@@ -113,7 +113,11 @@ public enum ScenarioRunner {
     static func measure(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult) throws(RunError) -> UInt64 {
         if prepared.spec.kind != .boot { try buildMap(pt, prepared) }
         let counters = pt.counters, allocated = pt.allocator.allocated, freed = pt.allocator.pagesFreed
-        if let n = prepared.spec.failAfter { pt.allocator.failure = .after(pt.allocator.pagesAllocated + n) }
+        if let n = prepared.spec.failAfter {
+            // Saturating: a --fail-after beyond any run's allocations never fails.
+            let (limit, overflow) = pt.allocator.pagesAllocated.addingReportingOverflow(n)
+            pt.allocator.failure = .after(overflow ? .max : limit)
+        }
         var outcome = Outcome()
         let time = Calibration.time { outcome = operate(pt, prepared) }
         result.counters = pt.counters.since(counters)

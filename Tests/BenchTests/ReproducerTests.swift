@@ -217,4 +217,33 @@ import Testing
     func runawayCountsAreRefused(arguments: [String]) throws {
         expectOneLineError(try BenchProcess.run(arguments + ["--memory", "64M"]), naming: "--\(arguments[2].dropFirst(2))")
     }
+
+    /// `--fail-after` near 2^63 trapped after the CSV was opened, leaving a header-only
+    /// FILE.partial that then refused every later run. Now it never fails an allocation,
+    /// and nothing is created before a run has a row.
+    @Test func aHugeFailAfterRunsAndNothingIsLeftBehind() throws {
+        let csv = try write("EARLIER\n", "huge.csv")
+        let r = try BenchProcess.run(["--scenario", "repaint", "--memory", "1G", "--fail-after", "9223372036854775807", "--csv", csv, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let row = try #require(CSVTable(contentsOfFile: csv).rows.first)
+        #expect(row["errors"] == "0" && row["fail_after"] == "9223372036854775807")
+        #expect(!FileManager.default.fileExists(atPath: csv + ".partial"))
+    }
+
+    /// A run that dies before its first row (here: killed while it builds a large map)
+    /// leaves no FILE.partial to block the next run, and the earlier FILE as it was.
+    @Test func aRunKilledBeforeItsFirstRowLeavesNothing() throws {
+        let csv = try write("EARLIER\n", "killed.csv")
+        let p = Process()
+        p.executableURL = BenchProcess.executable
+        p.arguments = ["--scenario", "boot", "--memory", "512G", "--mode", "pte", "--csv", csv, "--quiet"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(200_000)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == "EARLIER\n")
+        #expect(!FileManager.default.fileExists(atPath: csv + ".partial"))
+    }
 }
