@@ -19,6 +19,23 @@ struct Bench: ParsableCommand {
         subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, CostFitCommand.self, Schema.self],
         defaultSubcommand: Run.self)
 
+    /// ArgumentParser's own errors (an unknown option, a missing value) come out as one
+    /// line too, not its multi-line usage dump; help and --version print as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }
+            if !(error is ExitCode) {
+                let message = Self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+                FileHandle.standardError.write(Data("bench: \(message) (see bench --help)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+
     /// Our own errors are one line on stderr and exit status 1.
     static func reportingErrors(_ body: () throws -> Void) throws {
         do { try body() } catch let error as RunError {

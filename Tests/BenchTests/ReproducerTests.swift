@@ -246,4 +246,12 @@ import Testing
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == "EARLIER\n")
         #expect(!FileManager.default.fileExists(atPath: csv + ".partial"))
     }
+
+    /// ArgumentParser's own errors are one line as well, naming the option.
+    @Test(arguments: [["--bogus"], ["run", "--memory"], ["plot", "--where"]])
+    func parserErrorsAreOneLine(arguments: [String]) throws {
+        let r = try BenchProcess.run(arguments)
+        #expect(r.status != 0 && r.stdout.isEmpty)
+        #expect(r.stderr.hasPrefix("bench: ") && r.stderr.contains("'--") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
 }
