@@ -39,25 +39,16 @@ public enum Check {
         }
     }
 
-    /// The input files must be the ones the baseline ran.
-    static func checkInputs(_ row: [String: String], _ prepared: ScenarioRunner.Prepared, line: Int) throws(RunError) {
-        let recorded = [("layout", row["layout_sha256"] ?? ""), ("ops", row["input_sha256"] ?? ""), ("trace", row["input_sha256"] ?? ""),
-                        ("cost-model", row["cost_model_sha256"] ?? "")]
-        for (option, hash) in recorded where !hash.isEmpty {
-            guard let now = prepared.hashes[option] else { continue }
-            guard now == hash else {
-                let path = prepared.spec.inputs.first { $0.option == option }?.path ?? ""
-                throw RunError("--baseline: line \(line): --\(option) '\(path)' changed since the baseline was written (SHA-256 \(now.prefix(12))…, baseline \(hash.prefix(12))…)")
-            }
-        }
-    }
+    /// The CSV column holding each input file's SHA-256.
+    static let hashColumns = ["layout": "layout_sha256", "ops": "input_sha256", "trace": "input_sha256",
+                              "cost-model": "cost_model_sha256"]
 
-    /// An input that no longer even parses: say that it changed, when it did.
-    static func checkHashesOnly(_ row: [String: String], _ spec: RunSpec, line: Int) throws(RunError) {
-        let recorded = ["layout": row["layout_sha256"] ?? "", "ops": row["input_sha256"] ?? "", "trace": row["input_sha256"] ?? "",
-                        "cost-model": row["cost_model_sha256"] ?? ""]
+    /// The input files must be the ones the baseline ran: compared before the run is
+    /// prepared, so a changed input is named even when it no longer parses.
+    static func checkInputs(_ row: [String: String], _ spec: RunSpec, line: Int) throws(RunError) {
         for (option, path) in spec.inputs {
-            guard let hash = recorded[option], !hash.isEmpty, let now = SHA256.hexDigest(ofFile: path), now != hash else { continue }
+            guard let hash = hashColumns[option].flatMap({ row[$0] }), !hash.isEmpty,
+                  let now = SHA256.hexDigest(ofFile: path), now != hash else { continue }
             throw RunError("--baseline: line \(line): --\(option) '\(path)' changed since the baseline was written (SHA-256 \(now.prefix(12))…, baseline \(hash.prefix(12))…)")
         }
     }
@@ -134,13 +125,11 @@ public enum Check {
         var report = Report()
         for (i, (row, spec)) in zip(table.rows, specs).enumerated() {
             progress?.update(done: i, label: SummaryTable.label(spec))
-            // The inputs are read and compared before anything runs.
+            try checkInputs(row, spec, line: i + 2)
             let prepared: ScenarioRunner.Prepared
             do { prepared = try ScenarioRunner.prepare(spec) } catch {
-                try checkHashesOnly(row, spec, line: i + 2)
                 throw RunError("--baseline: line \(i + 2): \(error.description)")
             }
-            try checkInputs(row, prepared, line: i + 2)
             let result = try ScenarioRunner.run(prepared)
             let now = Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name), CSVSchema.fields(result)))
             report.changes += compare(row, now, run: "line \(i + 2): \(SummaryTable.label(spec))", options: options)

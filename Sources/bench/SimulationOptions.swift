@@ -34,7 +34,7 @@ struct MapOptions: ParsableArguments {
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
-        let all: [(String, String?)] = [
+        presentOptions([
             ("scenario", scenario),
             ("walker", walker),
             ("lazy", lazy),
@@ -60,8 +60,7 @@ struct MapOptions: ParsableArguments {
             ("ops", ops),
             ("fail-after", failAfter),
             ("split-fraction", splitFraction),
-        ]
-        return all.compactMap { name, value in value.map { (name, $0) } }
+        ])
     }
 }
 
@@ -74,15 +73,19 @@ struct TraceOptions: ParsableArguments {
     @Option(name: .customLong("working-set"), help: help("working-set")) var workingSet: String?
 
     var given: [(String, String)] {
-        let all: [(String, String?)] = [
+        presentOptions([
             ("tlb", tlb),
             ("trace", trace),
             ("accesses", accesses),
             ("zipf", zipf),
             ("working-set", workingSet),
-        ]
-        return all.compactMap { name, value in value.map { (name, $0) } }
+        ])
     }
+}
+
+/// The options that were given, as (name, text).
+private func presentOptions(_ all: [(String, String?)]) -> [(String, String)] {
+    all.compactMap { name, value in value.map { (name, $0) } }
 }
 
 /// Everything `run` and `sweep` take about what to simulate.
