@@ -6,7 +6,7 @@ import Foundation
 public final class CSVOutput {
     public let path: String
     private let file: OutputFile
-    public private(set) var rowsWritten = 0
+    private var rowsWritten = 0
     /// Set by `abandon` when rows were kept: what to tell the user.
     public private(set) var abandonNote: String?
 

@@ -1,3 +1,4 @@
+import Foundation
 import PageTableModel
 import Reports
 import TLBModel
@@ -39,6 +40,15 @@ public enum CSVSchema {
         return c(p.column, unit, "--\(name): \(p.help)", { $0.spec.values[name] ?? "" })
     }
 
+    /// The column holding each input file's SHA-256, by option (a run reads --ops or
+    /// --trace, never both).
+    static let hashColumns = ["layout": "layout_sha256", "ops": "input_sha256", "trace": "input_sha256",
+                              "cost-model": "cost_model_sha256"]
+
+    private static func hash(_ name: String, _ meaning: String) -> Column {
+        c(name, "hex", meaning, { r in hashColumns.compactMap { $0.value == name ? r.inputHashes[$0.key] : nil }.first ?? "" })
+    }
+
     public static let columns: [Column] = [
         c("schema_version", "-", "version of this column layout", { _ in String(version) }),
         parameter("scenario"),
@@ -48,7 +58,7 @@ public enum CSVSchema {
         c("granule", "id", "translation granule", { _ in Geometry.fourK.granuleName }),
         parameter("layout"),
         c("layout_name", "id", "the layout's name (a JSON layout's \"name\")", { $0.layoutName }),
-        c("layout_sha256", "hex", "SHA-256 of a JSON layout file", { $0.inputHashes["layout"] ?? "" }),
+        hash("layout_sha256", "SHA-256 of a JSON layout file"),
         c("memory_bytes", "bytes", "--memory, or the RAM a layout that fixes its size has", { $0.spec.values["memory"] ?? String($0.memoryBytes) }),
         c("mode", "id", "map_mem mapping that ran: block (BBML2) or pte (force_pte_mapping)", { $0.spec.mode.rawValue }),
         parameter("variant"),
@@ -67,7 +77,7 @@ public enum CSVSchema {
         parameter("softirq-share", "ratio"),
         parameter("nested-share", "ratio"),
         parameter("ops", "path"),
-        c("input_sha256", "hex", "SHA-256 of the --ops or --trace file", { $0.inputHashes["ops"] ?? $0.inputHashes["trace"] ?? "" }),
+        hash("input_sha256", "SHA-256 of the --ops or --trace file"),
         parameter("fail-after", "count"),
         parameter("split-fraction", "ratio"),
         parameter("tlb"),
@@ -77,7 +87,7 @@ public enum CSVSchema {
         parameter("working-set", "bytes"),
         parameter("repeat", "count"),
         parameter("cost-model"),
-        c("cost_model_sha256", "hex", "SHA-256 of a --cost-model file", { $0.inputHashes["cost-model"] ?? "" }),
+        hash("cost_model_sha256", "SHA-256 of a --cost-model file"),
         n("issued", "count", "requests, events, trace ops or mosaic chunks actually issued", { $0.requestsIssued }),
         n("dsb_ishst", "count", "dsb ishst emitted", { $0.counters.dsbIshst }),
         n("dsb_ish", "count", "dsb ish emitted", { $0.counters.dsbIsh }),
@@ -122,6 +132,3 @@ public enum CSVSchema {
 }
 
 func format4(_ x: Double) -> String { String(format: "%.4f", x) }
-
-import Foundation
-

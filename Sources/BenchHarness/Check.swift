@@ -39,15 +39,11 @@ public enum Check {
         }
     }
 
-    /// The CSV column holding each input file's SHA-256.
-    static let hashColumns = ["layout": "layout_sha256", "ops": "input_sha256", "trace": "input_sha256",
-                              "cost-model": "cost_model_sha256"]
-
     /// The input files must be the ones the baseline ran: compared before the run is
     /// prepared, so a changed input is named even when it no longer parses.
     static func checkInputs(_ row: [String: String], _ spec: RunSpec, line: Int) throws(RunError) {
         for (option, path) in spec.inputs {
-            guard let hash = hashColumns[option].flatMap({ row[$0] }), !hash.isEmpty,
+            guard let hash = CSVSchema.hashColumns[option].flatMap({ row[$0] }), !hash.isEmpty,
                   let now = SHA256.hexDigest(ofFile: path), now != hash else { continue }
             throw RunError("--baseline: line \(line): --\(option) '\(path)' changed since the baseline was written (SHA-256 \(now.prefix(12))…, baseline \(hash.prefix(12))…)")
         }

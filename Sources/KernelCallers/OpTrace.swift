@@ -290,9 +290,7 @@ public struct OpTrace: Sendable, Equatable {
         for r in records {
             do {
                 if r.context == .softirq {
-                    var local = areas
-                    try perms.pt.inSoftirq { try Self.apply(r, perms, layout, &local) }
-                    areas = local
+                    try perms.pt.inSoftirq { try Self.apply(r, perms, layout, &areas) }
                 } else {
                     try Self.apply(r, perms, layout, &areas)
                 }

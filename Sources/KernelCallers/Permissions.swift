@@ -10,7 +10,6 @@ public struct Permissions {
     public let pt: PageTable
     /// The split before the rewrite (W1 in v6.18).
     public let walker: any SplitWalker
-    public let flush: TLBFlush
     /// The kernel the calls run in: the walker's, the rewrite's lazy MMU and the flush's.
     public let context: KernelContext
     /// The vmalloc areas the set_memory_* calls and vfree look up, and the lazy-purge list.
@@ -22,14 +21,15 @@ public struct Permissions {
         self.init(pt: pt, context: context, walker: makeWalker(kind, options: WalkerOptions(context: context)), vmalloc: vmalloc)
     }
 
-    /// The entry points with a walker configured by the caller (it must run on `context`).
-    public init(pt: PageTable, context: KernelContext, walker: any SplitWalker, vmalloc: VmallocSpace = VmallocSpace()) {
+    private init(pt: PageTable, context: KernelContext, walker: any SplitWalker, vmalloc: VmallocSpace) {
         self.pt = pt
         self.walker = walker
-        self.flush = TLBFlush(context)
         self.context = context
         self.vmalloc = vmalloc
     }
+
+    /// The flush `context`'s machine runs.
+    public var flush: TLBFlush { TLBFlush(context) }
 
     // MARK: Entry points on vmalloc areas
 

@@ -43,7 +43,6 @@ public struct LinearMapBuilder {
     // pgprot_tagged(PAGE_KERNEL), the image alias plain PAGE_KERNEL.
     public var ramProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
     public var aliasProt: Descriptor { Prot.kernel(tagged: false, nG: ngMappings) }
-    public var kfenceProt: Descriptor { Prot.kernel(tagged: true, nG: ngMappings) }
     /// mark_linear_text_alias_ro's PAGE_KERNEL_RO: untagged, like the alias, with nG under KPTI.
     public var aliasROProt: Descriptor { Prot.kernelRO.setting(ngMappings ? Descriptor.nG : 0) }
 
@@ -65,7 +64,7 @@ public struct LinearMapBuilder {
                        prot: aliasProt, flags: .noCont)
         if let pool = layout.kfencePool {
             try create.map(virt: layout.va(ofPA: pool.start), phys: pool.start, size: pool.size,
-                           prot: kfenceProt, flags: [.noBlock, .noCont])
+                           prot: ramProt, flags: [.noBlock, .noCont])  // the pool is RAM: tagged
         }
     }
 

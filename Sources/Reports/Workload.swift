@@ -110,7 +110,6 @@ func valueText(_ column: String, _ value: String) -> String {
     switch column {
     case _ where column.hasSuffix("_bytes"): ByteSize.parse(value).map { binarySize(Double($0)) } ?? value
     case "requests", "accesses": Double(value).map(groupedDigits) ?? value
-    case "tlbi_range_support", "repeat_tlbi": ["0": "off", "1": "on"][value] ?? value
     case "split_fraction_requested": Double(value).map(percent) ?? value
     default: value
     }

@@ -24,7 +24,7 @@ extension PageTable {
         let chunk = geometry.size(.pmd)
         let large = blockRanges(from: start, to: end)
         var result = MosaicSplit()
-        result.chunks = large.reduce(0) { $0 + Int(($1.end - $1.va) / chunk) }
+        result.chunks = chunkCount(large)
         var wanted = Int((fraction * Double(result.chunks)).rounded())
         var remaining = result.chunks
         var random = TraceRandom(seed: seed)
@@ -57,6 +57,11 @@ extension PageTable {
 
     /// How many 2 MiB chunks of [start, end) 2 MiB-or-larger leaves map now.
     public func blockChunks(from start: UInt64, to end: UInt64) -> Int {
-        blockRanges(from: start, to: end).reduce(0) { $0 + Int(($1.end - $1.va) >> 21) }
+        chunkCount(blockRanges(from: start, to: end))
+    }
+
+    private func chunkCount(_ ranges: [(va: UInt64, end: UInt64)]) -> Int {
+        let chunk = geometry.size(.pmd)
+        return ranges.reduce(0) { $0 + Int(($1.end - $1.va) / chunk) }
     }
 }

@@ -96,7 +96,7 @@ struct SimulationOptions: ParsableArguments {
     @Option(name: .customLong("cost-model"), help: help("cost-model")) var costModel: String?
 
     var given: [(String, String)] {
-        map.given + trace.given + [("repeat", `repeat`), ("cost-model", costModel)].compactMap { name, value in value.map { (name, $0) } }
+        map.given + trace.given + presentOptions([("repeat", `repeat`), ("cost-model", costModel)])
     }
 
     func spec() throws(RunError) -> RunSpec { try RunSpec.parse(given) }

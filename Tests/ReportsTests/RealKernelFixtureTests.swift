@@ -188,8 +188,8 @@ struct RealBoot {
         context.ngMappings = ngMappings
         context.rodataFull = rodataFull
         context.kfencePool = layout.kfencePool.map { layout.va(ofPA: $0.start)..<layout.va(ofPA: $0.end) }
-        // The full boot: map_mem (ramProt, aliasProt, kfenceProt: RAM and the pool
-        // pgprot_tagged, the alias PAGE_KERNEL, nG when ngMappings), then
+        // The full boot: map_mem (ramProt: RAM and the pool pgprot_tagged; aliasProt:
+        // the alias PAGE_KERNEL; nG when ngMappings), then
         // mark_linear_text_alias_ro (the create path over [_text, __init_begin) with
         // PAGE_KERNEL_RO, nG when ngMappings, untagged; NO_CONT).
         let builder = LinearMapBuilder(layout: layout, mode: mode, flush: TLBFlush(context), ngMappings: ngMappings)
