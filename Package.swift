@@ -30,7 +30,7 @@ let package = Package(
             "BenchHarness", "Reports",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "PageTableModelTests", dependencies: ["PageTableModel", "LinearMap", "CJemalloc"]),
+        .testTarget(name: "PageTableModelTests", dependencies: ["PageTableModel", "LinearMap", "CJemalloc", "BenchHarness", "SplitWalkers"]),
         .testTarget(name: "SplitWalkersTests", dependencies: ["SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "KernelCallersTests", dependencies: ["KernelCallers", "SplitWalkers", "PageTableModel", "LinearMap"]),
         .testTarget(name: "TLBModelTests", dependencies: ["TLBModel", "PageTableModel", "LinearMap"]),

@@ -6,7 +6,7 @@ import TLBModel
 /// The CSV schema: stable column order, numbers and short identifiers only. Bump
 /// `version` when a column changes meaning or position.
 public enum CSVSchema {
-    public static let version = 2
+    public static let version = 3
 
     public struct Column: Sendable {
         public let name: String
@@ -52,6 +52,10 @@ public enum CSVSchema {
     public static let columns: [Column] = [
         c("schema_version", "-", "version of this column layout", { _ in String(version) }),
         parameter("scenario"),
+        parameter("kernel"),
+        parameter("cpu"),
+        parameter("bbml2"),
+        c("preset_overrides", "id", "options given that differ from what --kernel and --cpu select, ';'-separated", { $0.spec.presetOverrides.joined(separator: ";") }),
         c("walker", "id", "split walker that ran (leaf, range, create-path, pagewalk), create for map_mem, none for a trace", { $0.spec.walkerLabel }),
         parameter("lazy"),
         parameter("nesting"),
@@ -67,7 +71,7 @@ public enum CSVSchema {
         parameter("kpti", "on/off"),
         parameter("kfence"),
         parameter("tlbi-range", "on/off"),
-        parameter("repeat-tlbi", "on/off"),
+        parameter("repeat-tlbi"),
         parameter("seed", "-"),
         parameter("requests", "count"),
         parameter("request-pages"),

@@ -7,7 +7,7 @@ public enum Findings {
     public static func lines(_ results: [RunResult]) -> [String] {
         let runs = Runs(results)
         return [lazyMMU(runs), repaint(runs), allocations(runs), kernelBugs(runs), createPath(runs), tableBytes(runs), tlbReach(runs),
-                kfence(runs), errors(results)].compactMap { $0 }
+                kfence(runs), errors(results)].compactMap { $0 } + VersionChanges.lines(results)
     }
 
     /// The results, found by parameter values.
@@ -15,8 +15,12 @@ public enum Findings {
         let all: [RunResult]
         init(_ all: [RunResult]) { self.all = all }
 
+        /// The first run of `scenario` with `values`, on the default kernel and machine
+        /// unless `values` names them.
         func first(_ scenario: Scenario, _ values: [String: String] = [:]) -> RunResult? {
-            all.first { r in r.spec.kind == scenario && values.allSatisfy { r.spec.values[$0.key] == $0.value } }
+            let machine = Preset.defaults(scenario).texts.filter { ["kernel", "cpu"].contains($0.key) }
+            let wanted = machine.merging(values) { $1 }
+            return all.first { r in r.spec.kind == scenario && wanted.allSatisfy { r.spec.values[$0.key] == $0.value } }
         }
     }
 

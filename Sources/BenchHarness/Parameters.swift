@@ -59,7 +59,11 @@ public struct Parameter: Sendable {
         (self.excluded, self.fallback, self.canonical) = (excluded, fallback, canonical)
     }
 
-    public func defaultText(for scenario: Scenario) -> String? { fallback(scenario) }
+    /// The value `scenario` runs with when neither the option nor a preset names it, else
+    /// what the default kernel and machine select.
+    public func defaultText(for scenario: Scenario) -> String? {
+        fallback(scenario) ?? Preset.value(name, Preset.defaults(scenario))
+    }
 }
 
 /// The option texts of one run, canonical, with defaults filled in where they apply.
@@ -82,6 +86,16 @@ extension Parameter {
     public static let all: [Parameter] = [
         Parameter(name: "scenario", column: "scenario", form: words(Scenario.allCases),
                   help: "What to simulate.", scenarios: everywhere, fallback: { _ in "boot" }, canonical: word(Scenario.allCases)),
+        Parameter(name: "kernel", column: "kernel", form: KernelVersion.names.joined(separator: "|") + "|latest",
+                  help: "Kernel version: selects every version-dependent behaviour (create path, lazy MMU and nesting, W1, REPEAT_TLBI generation, …; `bench kernels`). The individual options override it.",
+                  scenarios: everywhere, fallback: { _ in KernelVersion.latest.name }, canonical: { KernelVersion.named($0)?.name }),
+        Parameter(name: "cpu", column: "cpu", form: CPUSystem.names.joined(separator: "|"),
+                  help: "Machine: BBML2_NOABORT of the boot CPU and the secondaries, FEAT_TLBIRANGE, REPEAT_TLBI, TLB geometry (`bench cpus`). The individual options override it.",
+                  scenarios: everywhere, fallback: { $0 == .repaint ? "ampereone+n1" : "ampereone" }, canonical: { CPUSystem.named($0)?.name }),
+        Parameter(name: "bbml2", column: "bbml2", form: words(BBML2Support.allCases),
+                  help: "Which CPUs may split live blocks (BBML2_NOABORT on the kernel's allowlist): all, the boot CPU only (map_mem uses blocks, the repaint runs at SMP bring-up), or none (PTE-mapped at boot).",
+                  scenarios: everywhere, excluded: { v in KernelVersion.named(v["kernel"] ?? "")?.linearMapSplit == false ? "\(v["kernel"]!) has no BBML2_NOABORT support (v6.18+)" : nil },
+                  fallback: { _ in nil }, canonical: word(BBML2Support.allCases)),
         Parameter(name: "layout", column: "layout", form: MachineLayout.builtinNames.joined(separator: "|") + "|FILE.json",
                   help: "Memory banks: a built-in layout or a JSON file.", scenarios: everywhere,
                   fallback: { _ in "single" }, canonical: { MachineLayout.builtinNames.contains($0) || $0.hasSuffix(".json") ? $0 : nil }),
@@ -95,16 +109,16 @@ extension Parameter {
                   excluded: { v in MachineLayout.builtinNames.contains(v["layout"] ?? "") ? nil : "a JSON layout names its own \"kfence\" pool" },
                   fallback: { _ in "late" }, canonical: word(["late", "early"])),
         Parameter(name: "mode", column: "mode", form: words(MappingMode.allCases),
-                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping).", scenarios: [.boot, .perm, .replay, .tlb, .mosaic],
-                  fallback: { _ in "block" }, canonical: word(MappingMode.allCases)),
+                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic],
+                  fallback: { _ in nil }, canonical: word(MappingMode.allCases)),
         Parameter(name: "walker", column: "walker", form: words(WalkerKind.allCases),
-                  help: "Split walker.", scenarios: [.perm, .replay, .mosaic],
+                  help: "Split walker.", scenarios: [.perm, .replay, .mosaic], excluded: noSplitCode,
                   fallback: { _ in WalkerKind.leaf.rawValue }, canonical: word(WalkerKind.allCases)),
         Parameter(name: "variant", column: "variant",
                   form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92",
                   help: "Kernel code: the repaint, the kfence late init, or W1 before/after ce2b3a50ad92.",
                   scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic],
-                  excluded: { v in v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions" },
+                  excluded: { v in noSplitCode(v) ?? (v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions") },
                   fallback: { variants(of: $0).first }, canonical: { $0 }),
         Parameter(name: "lazy", column: "lazy", form: "on|off",
                   help: "Lazy-MMU batching in the walkers and pageattr (arm64 v6.16+).",
@@ -152,8 +166,8 @@ extension Parameter {
         Parameter(name: "fail-after", column: "fail_after", form: "a whole number ≥ 0",
                   help: "Inject ENOMEM after N more table allocations.", scenarios: [.boot, .perm, .repaint, .kfence, .replay, .mosaic],
                   fallback: { _ in nil }, canonical: whole(min: 0)),
-        Parameter(name: "tlb", column: "tlb", form: "n1|v2", help: "Simulated TLB preset.", scenarios: tracing,
-                  fallback: { _ in "n1" }, canonical: word(["n1", "v2"])),
+        Parameter(name: "tlb", column: "tlb", form: "n1|v2", help: "Simulated TLB geometry; from --cpu unless given.", scenarios: tracing,
+                  fallback: { _ in nil }, canonical: word(["n1", "v2"])),
         Parameter(name: "trace", column: "trace", form: traceKinds.joined(separator: "|") + "|FILE (one hex VA per line)",
                   help: "Access trace.", scenarios: tracing, fallback: { _ in "memcached" }, canonical: path),
         Parameter(name: "accesses", column: "accesses", form: "a whole number 1…1,000,000,000", help: "Accesses to simulate.",
@@ -194,6 +208,10 @@ extension Parameter {
     }
 
     static let everywhere = Set(Scenario.allCases)
+    /// Before v6.18 no split walker exists: set_memory_* rewrite a PTE-mapped map in place.
+    static let noSplitCode: @Sendable (ParameterValues) -> String? = { v in
+        KernelVersion.named(v["kernel"] ?? "")?.linearMapSplit == false ? "\(v["kernel"]!) has no linear-map split walkers (v6.18+)" : nil
+    }
     /// The scenarios whose measured operation flushes the TLB (boot: the fixmap's unmaps
     /// and the alias's flush).
     static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay]

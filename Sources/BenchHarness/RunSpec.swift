@@ -106,7 +106,8 @@ extension RunSpec {
                 if strict, let raw = text(p) { throw RunError("--\(p.name): '\(printable(raw))' not used by this run: \(reason)") }
                 continue
             }
-            if let value = try canonical(p) ?? p.fallback(scenario).flatMap(p.canonical) { resolved = resolved.setting(p.name, value) }
+            let preset = Preset.value(p.name, resolved).flatMap(p.canonical)
+            if let value = try canonical(p) ?? preset ?? p.fallback(scenario).flatMap(p.canonical) { resolved = resolved.setting(p.name, value) }
         }
         return try RunSpec(resolved)
     }
@@ -117,6 +118,8 @@ extension RunSpec {
             throw RunError("--variant: '\(printable(variant))' is not a \(v.scenario.rawValue) variant; use "
                 + Parameter.variants(of: v.scenario).joined(separator: "|"))
         }
+        let kernel = KernelVersion.named(v["kernel"]!)!
+        if let why = kernel.refusal(v.scenario) { throw RunError("--kernel: \(why)") }
         let layoutName = v["layout"]!
         layout = MachineLayout.builtinNames.contains(layoutName)
             ? .builtin(name: layoutName, memory: v["memory"].map { UInt64($0)! }, earlyKfence: v["kfence"] == "early")
@@ -129,6 +132,7 @@ extension RunSpec {
 
     private static func context(_ v: ParameterValues) -> KernelContext {
         var c = KernelContext()
+        c.bbml2 = Preset.bbml2(v) == .all
         c.lazyMMU = v["lazy"] == "on"
         c.nesting = v["nesting"].flatMap(NestingPolicy.init) ?? .tolerant
         c.tlbiRange = v["tlbi-range"] == "on"
@@ -140,12 +144,11 @@ extension RunSpec {
         return c
     }
 
-    /// The mapping map_mem uses: the option where the scenario takes it, else what the
-    /// scenario needs (a repaint or a kfence late init starts from blocks; debug_pagealloc
-    /// forces PTEs).
+    /// The mapping map_mem uses: the option (or the machine's) where the scenario takes it;
+    /// else debug_pagealloc forces PTEs, and a boot CPU without BBML2 maps PTEs.
     static func effectiveMode(_ v: ParameterValues) -> MappingMode {
         if let mode = v["mode"] { return MappingMode(rawValue: mode)! }
-        return v.scenario == .debugPagealloc ? .pte : .block
+        return v.scenario == .debugPagealloc || Preset.bbml2(v) == .none ? .pte : .block
     }
 
     private static func scenario(_ v: ParameterValues) throws(RunError) -> ScenarioSpec {
@@ -196,18 +199,45 @@ extension RunSpec {
     /// own (map_mem's create walker at boot; none for a TLB trace).
     public var walkerLabel: String {
         switch scenario {
-        case .boot: "create"
-        case .tlb: "none"
-        case .repaint(let variant): (variant == .yangV5 ? WalkerKind.range : .pagewalk).rawValue
-        case .kfence(let variant, _): (variant == .splitPool ? WalkerKind.pagewalk : .leaf).rawValue
-        case .debugPagealloc: WalkerKind.leaf.rawValue
+        case .boot: return "create"
+        case .tlb: return "none"
+        case .repaint(let variant): return !repaintRuns ? "none" : (variant == .yangV5 ? WalkerKind.range : .pagewalk).rawValue
+        default: break
+        }
+        // Without BBML2_NOABORT on every CPU, W1 returns at once and nothing splits.
+        guard context.bbml2 else { return "none" }
+        return switch scenario {
+        case .kfence(let variant, _): (variant == .splitPool && mode == .block ? WalkerKind.pagewalk : .leaf).rawValue
         case .perm(let p): p.walker.rawValue
         case .replay(_, let walker, _): walker.rawValue
         case .mosaic(let m): m.walker.rawValue
+        default: WalkerKind.leaf.rawValue
         }
     }
 
     public var mode: MappingMode { Self.effectiveMode(values) }
+
+    /// The options given that differ from what --kernel and --cpu select.
+    public var presetOverrides: [String] {
+        Parameter.all.compactMap { p in
+            guard let value = values[p.name], let preset = Preset.value(p.name, values).flatMap(p.canonical) else { return nil }
+            return value == preset ? nil : p.name
+        }
+    }
+
+    /// What the run is apart from its kernel: every option value but --kernel and those the
+    /// kernel selected (an override stays), so runs that differ only in the version match.
+    public var acrossKernelsKey: String {
+        let overrides = Set(presetOverrides)
+        let kernelFree = Parameter.all.filter { p in
+            p.name != "kernel" && (overrides.contains(p.name) || !KernelVersion.presetOptions.contains(p.name) && !Preset.machineOptions.contains(p.name))
+        }
+        return kernelFree.compactMap { p in values[p.name].map { "\(p.name)=\($0)" } }.joined(separator: " ")
+    }
+
+    /// linear_map_maybe_split_to_ptes repaints: the boot CPU mapped blocks and a
+    /// secondary lacks BBML2_NOABORT.
+    public var repaintRuns: Bool { Preset.bbml2(values) == .bootOnly && mode == .block }
 
     /// The input files the run reads, by option.
     public var inputs: [(option: String, path: String)] {
@@ -230,7 +260,8 @@ extension RunSpec {
     /// The map the measured operation starts from needs every page PTE-mapped at worst.
     public var mayReachFullPTEMap: Bool {
         switch scenario {
-        case .boot(let mode, _, _), .tlb(let mode, _): mode == .pte
+        case .boot(let mode, _, _): mode == .pte
+        case .tlb(let mode, _): mode == .pte || repaintRuns
         default: true
         }
     }

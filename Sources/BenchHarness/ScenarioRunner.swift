@@ -167,8 +167,13 @@ public enum ScenarioRunner {
         try builder.boot(into: pt, through: stage)
     }
 
+    /// The map every scenario but boot starts from: booted, and on a machine whose boot
+    /// CPU alone has BBML2_NOABORT, repainted when the secondaries came up.
     static func buildMap(_ pt: PageTable, _ prepared: Prepared) throws(RunError) {
         do { try boot(pt, prepared) } catch { throw RunError("boot failed: \(error)") }
+        guard prepared.spec.kind != .repaint, prepared.spec.repaintRuns else { return }
+        do { try Repaint.linearMapSplitToPTEs(pt: pt, layout: prepared.layout, variant: .pagewalk, context: prepared.context) }
+        catch { throw RunError("repaint at SMP bring-up failed: \(error)") }
     }
 
     /// The measured operation.
@@ -180,7 +185,8 @@ public enum ScenarioRunner {
         case .perm:
             return permLifecycle(pt, prepared)
         case .repaint(let variant):
-            let ok = (try? Repaint.linearMapSplitToPTEs(pt: pt, layout: layout, variant: variant, context: context)) != nil
+            let ok = (try? Repaint.linearMapMaybeSplitToPTEs(pt: pt, layout: layout, variant: variant,
+                                                             mappedBlocks: prepared.spec.mode == .block, context: context)) != nil
             return Outcome(errors: ok ? 0 : 1)
         case .kfence(let variant, let seed):
             guard let pool = Kfence.placeLatePool(in: pt, layout: layout, seed: seed) else { return Outcome(errors: 1) }

@@ -33,6 +33,14 @@ public enum Suite {
         for mode in MappingMode.allCases {
             for fraction in ["0", "0.01", "0.1", "0.5", "1"] { add(.mosaic, ("mode", mode.rawValue), ("split-fraction", fraction)) }
         }
+        // What each kernel version did on the same machine, for the summary's version lines.
+        for kernel in KernelVersion.names {
+            let split = KernelVersion.named(kernel)!.linearMapSplit
+            add(.boot, ("kernel", kernel))
+            add(.perm, ("kernel", kernel))
+            add(.debugPagealloc, ("kernel", kernel), ("requests", "2000"))
+            if split { add(.repaint, ("kernel", kernel)); add(.kfence, ("kernel", kernel)) }
+        }
         // The suite's own option texts are valid by construction.
         return runs.map { try! RunSpec.parse($0) }
     }

@@ -35,20 +35,29 @@ public enum Kfence {
     }
 
     /// Where alloc_contig_pages might put the pool: a 2 MiB-aligned, 2 MiB slot drawn by
-    /// `seed` among those `pt` maps with a block, outside the kernel alias. nil if none.
+    /// `seed` among those `pt` maps with a block, outside the kernel alias — or, on a map
+    /// with no block (PTE-mapped at boot), among the 2 MiB-aligned slots of the banks.
+    /// nil if none.
     public static func placeLatePool(in pt: PageTable, layout: MachineLayout, seed: UInt64) -> Range<UInt64>? {
         let alias = layout.kernelAliasVA
-        func slots(_ leaf: Leaf) -> UInt64 {
-            guard leaf.level != .pte, leaf.end <= alias.start || leaf.va >= alias.end else { return 0 }
-            return leaf.size / poolSize
+        func outsideAlias(_ r: (start: UInt64, end: UInt64)) -> Bool { r.end <= alias.start || r.start >= alias.end }
+        let blocks = pt.leaves(from: layout.linearStart, to: layout.linearEnd).filter { $0.level != .pte }.map { ($0.va, $0.end) }
+            .filter(outsideAlias)
+        let ranges = blocks.isEmpty ? layout.linearRanges.flatMap { r in
+            [(r.lowerBound, min(r.upperBound, alias.start)), (max(r.lowerBound, alias.end), r.upperBound)]
+                .map { (alignUp($0.0, poolSize), alignDown($0.1, poolSize)) }
+        } : blocks
+        func slots(_ r: (start: UInt64, end: UInt64)) -> UInt64 {
+            guard r.end > r.start, outsideAlias(r) else { return 0 }
+            return (r.end - r.start) / poolSize
         }
-        let total = pt.leaves(from: layout.linearStart, to: layout.linearEnd).reduce(0) { $0 + slots($1) }
+        let total = ranges.reduce(0) { $0 + slots($1) }
         guard total > 0 else { return nil }
         var rng = SplitMix64(seed: seed)
         var k = rng.below(total)
-        for leaf in pt.leaves(from: layout.linearStart, to: layout.linearEnd) {
-            let n = slots(leaf)
-            if k < n { return (leaf.va + k * poolSize)..<(leaf.va + (k + 1) * poolSize) }
+        for r in ranges {
+            let n = slots(r)
+            if k < n { return (r.0 + k * poolSize)..<(r.0 + (k + 1) * poolSize) }
             k -= n
         }
         return nil
@@ -69,6 +78,8 @@ public enum Kfence {
         var start = pt.counters
         switch variant {
         case .splitPool:
+            // arch_kfence_init_pool: nothing to split on a map that is PTE-mapped already.
+            guard context.bbml2 && !context.forcePTEMapping else { break }
             options.allocation = .kernel
             pt.takeSplitLock()
             try makeWalker(.pagewalk, options: options).split(pt, from: pool.lowerBound, to: pool.upperBound)

@@ -20,6 +20,17 @@ public enum Repaint {
         case yangV5 = "yang-v5"
     }
 
+    /// linear_map_maybe_split_to_ptes: the repaint runs only when map_mem used blocks
+    /// because the boot CPU had BBML2_NOABORT (`linear_map_requires_bbml2`) and the system,
+    /// once every CPU is up, does not. Returns whether it ran.
+    @discardableResult
+    public static func linearMapMaybeSplitToPTEs(pt: PageTable, layout: MachineLayout, variant: Variant, mappedBlocks: Bool,
+                                                 context: KernelContext) throws(KernelError) -> Bool {
+        guard mappedBlocks && !context.bbml2 else { return false }
+        try linearMapSplitToPTEs(pt: pt, layout: layout, variant: variant, context: context)
+        return true
+    }
+
     /// Repaints `pt`, built from `layout`, on `context`'s kernel and machine.
     public static func linearMapSplitToPTEs(pt: PageTable, layout: MachineLayout, variant: Variant,
                                             context: KernelContext = KernelContext()) throws(KernelError) {

@@ -7,6 +7,9 @@ import Foundation
 /// share one parser, one set of defaults and one set of errors.
 struct MapOptions: ParsableArguments {
     @Option(help: help("scenario")) var scenario: String?
+    @Option(help: help("kernel")) var kernel: String?
+    @Option(help: help("cpu")) var cpu: String?
+    @Option(help: help("bbml2")) var bbml2: String?
     @Option(help: help("walker")) var walker: String?
     @Option(help: help("lazy")) var lazy: String?
     @Option(help: help("nesting")) var nesting: String?
@@ -36,6 +39,9 @@ struct MapOptions: ParsableArguments {
     var given: [(String, String)] {
         presentOptions([
             ("scenario", scenario),
+            ("kernel", kernel),
+            ("cpu", cpu),
+            ("bbml2", bbml2),
             ("walker", walker),
             ("lazy", lazy),
             ("nesting", nesting),

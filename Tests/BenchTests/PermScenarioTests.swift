@@ -11,7 +11,7 @@ import Testing
     @Test(arguments: ["ro", "rox"], ["scattered", "contiguous"])
     func permIsTheAreaLifecycle(change: String, placement: String) throws {
         let spec = try RunSpec.parse([("scenario", "perm"), ("memory", "1G"), ("requests", "6"), ("request-pages", "1-8"),
-                                      ("placement", placement), ("change", change)])
+                                      ("placement", placement), ("change", change), ("tlbi-range", "off")])
         let r = try ScenarioRunner.run(spec)
         #expect(r.errors == 0 && r.requestsIssued == 6)
 

@@ -7,7 +7,7 @@ import Testing
 @Suite struct RunSpecTests {
     /// A valid text for every parameter, to try it where it does not belong.
     static let sample: [String: String] = [
-        "scenario": "perm", "layout": "numa2", "memory": "4G", "kfence": "early", "mode": "pte", "walker": "range",
+        "scenario": "perm", "kernel": "v7.0", "cpu": "grace", "bbml2": "boot-only", "layout": "numa2", "memory": "4G", "kfence": "early", "mode": "pte", "walker": "range",
         "variant": "v6.18", "lazy": "off", "nesting": "counted", "create-path": "base", "boot": "map-mem", "tlbi-range": "on", "kpti": "on",
         "repeat-tlbi": "on", "requests": "7", "request-pages": "3", "placement": "contiguous", "change": "rox", "rodata-full": "off", "softirq-share": "0.1",
         "nested-share": "0.2", "ops": "ops.csv", "fail-after": "3", "tlb": "v2", "trace": "uniform", "accesses": "5",
