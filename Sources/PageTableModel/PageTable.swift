@@ -31,7 +31,9 @@ public final class PageTable {
         counters.isb += 1
     }
 
-    /// Defer the barrier pair while lazy mode is active for this context, else emit.
+    /// queue_pte_barriers: defer the barrier pair while lazy mode is active for this
+    /// context, else emit. (arm64 tests PENDING before setting it only to spare an atomic
+    /// op; the flag ends up set either way.)
     @inlinable public func queue() {
         if isLazyActive { lazyMMU.pending = true } else { emit() }
     }
@@ -47,7 +49,8 @@ public final class PageTable {
         }
     }
 
-    @inlinable public var isLazyActive: Bool { context == .task && lazyMMU.lazy }
+    /// is_lazy_mmu_mode_active (v7.0), or TIF_LAZY_MMU outside interrupt context before.
+    @inlinable public var isLazyActive: Bool { context == .task && lazyMMU.taskActive }
 
     /// An explicit `dsb ishst` (table zeroing, split_pmd/split_pud): never batched.
     @inlinable public func dsbIshst() { counters.dsbIshst += 1 }
