@@ -249,6 +249,7 @@ public final class PageTable {
         case .page: counters.tlbiPage += 1
         case .range: counters.tlbiRange += 1
         case .all: counters.tlbiAll += 1
+        case .syncRepeat: counters.tlbiSyncRepeat += 1
         }
         tlbObserver?(op)
     }
@@ -287,4 +288,7 @@ public enum TLBInvalidation: Equatable, Sendable {
     case range(va: UInt64, pages: UInt64)
     /// `tlbi vmalle1is`.
     case all
+    /// `tlbi vale1is, xzr`: REPEAT_TLBI per-sync's extra TLBI (VA 0, ASID 0, which no
+    /// kernel mapping uses).
+    case syncRepeat
 }
