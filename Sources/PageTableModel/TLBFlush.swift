@@ -89,7 +89,7 @@ public enum RepeatTLBI: String, Sendable, CaseIterable {
     case off
     /// Up to a8f78680ee6b: __tlbi follows every TLBI with `dsb ish` and the same TLBI.
     case perTLBI = "per-tlbi"
-    /// Commit a8f78680ee6b (v7.0-rc2; stable 6.18.y, 6.12.y, 6.6.y, 6.1.y, 5.15.y, 5.10.y):
+    /// Commit a8f78680ee6b (v7.0, merged around -rc2; stable 6.18.y, 6.12.y, 6.1.y, 5.10.y…):
     /// one extra `tlbi vale1is, xzr` + `dsb ish` after the `dsb ish` completing a batch.
     case perSync = "per-sync"
 }

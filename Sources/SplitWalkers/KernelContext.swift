@@ -42,7 +42,8 @@ public enum LeafSplitVersion: String, Sendable, CaseIterable {
 
 /// arch_kfence_init_pool's early exit: as ce2b3a50ad92 added it (v6.18: no split without
 /// BBML2_NOABORT or with force_pte_mapping()), or force_pte_mapping() alone (b7737c38e7cb,
-/// v7.0 and 6.18.y), which suffices because KFENCE without BBML2_NOABORT forces PTEs.
+/// an arm64 fix of the v6.19 cycle, also 6.18.y), which suffices because KFENCE without
+/// BBML2_NOABORT forces PTEs.
 public enum KfenceInitCheck: String, Sendable, CaseIterable {
     case v6_18 = "v6.18"
     case b7737c38e7cb
