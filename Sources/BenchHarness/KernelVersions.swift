@@ -24,7 +24,7 @@ public struct KernelVersion: Sendable {
     }
 
     /// The option words `--kernel` fills in (each stays an override).
-    public static let presetOptions = ["create-path", "lazy", "nesting", "variant", "repeat-tlbi"]
+    public static let presetOptions = ["create-path", "lazy", "nesting", "variant", "kfence-init", "repeat-tlbi"]
 
     public static func named(_ name: String) -> KernelVersion? {
         all.first { $0.name == name } ?? (name == "latest" ? all.last : nil)
@@ -103,7 +103,8 @@ extension KernelVersion {
             Source(behaviour: "BBML2_NOABORT allowlist: Cortex-X4 r0p3+, Neoverse V3 r0p2+ (v6.17), AmpereOne/1A, V3AE r0p2+",
                    commit: "5aa4b625762e, 13efe932d2fc, 8fca3852e33d", verified: "patches on linux-arm-kernel; arch/arm64/kernel/cpufeature.c"),
         ])
-        release("v7.0", set: ["nesting": NestingPolicy.counted.rawValue, "repeat-tlbi": RepeatGeneration.perSync], [
+        release("v7.0", set: ["nesting": NestingPolicy.counted.rawValue, "repeat-tlbi": RepeatGeneration.perSync,
+                              "kfence-init": KfenceInitCheck.b7737c38e7cb.rawValue], [
             Source(behaviour: "arch_kfence_init_pool's check simplified", commit: "b7737c38e7cb", verified: "arm64-fixes pull before 6.19-rc2 (2025-12-20); 6.18-stable"),
             Source(behaviour: "counted lazy-MMU nesting with pause/resume; arm64 hooks on the generic state", commit: "5ab246749569, 4dd9b4d7a8d5",
                    verified: "mm-unstable 2026-01-21; in 7.0-rc6 per Kevin Brodsky"),

@@ -136,7 +136,8 @@ extension RunSpec {
         c.lazyMMU = v["lazy"] == "on"
         c.nesting = v["nesting"].flatMap(NestingPolicy.init) ?? .tolerant
         c.tlbiRange = v["tlbi-range"] == "on"
-        c.repeatTLBI = v["repeat-tlbi"] == "on"
+        c.repeatTLBI = v["repeat-tlbi"].flatMap(RepeatTLBI.init) ?? .off
+        c.kfenceInitCheck = v["kfence-init"].flatMap(KfenceInitCheck.init) ?? .v6_18
         c.leafSplit = v["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         c.forcePTEMapping = effectiveMode(v) == .pte
         c.ngMappings = v["kpti"] == "on"

@@ -8,6 +8,8 @@ import SplitWalkers
 /// W4 (GFP_KERNEL, under pgtable_split_lock, no TLB flush: BBML2 lets stale block entries
 /// linger), after which W1 returns early for pool addresses. Before it, the pool was split
 /// piecemeal as kfence_init_pool protected each guard page through set_memory_valid (W1 each).
+/// Commit b7737c38e7cb narrows the split's early exit to force_pte_mapping() alone
+/// (`KernelContext.kfenceInitCheck`).
 ///
 /// Pool layout (page indices 0..<512): kfence_init_pool protects pages 0 and 1 (page 0 is
 /// an extra guard that makes the count even), then object i (0..<255) lives at page 2 + 2i
@@ -63,14 +65,25 @@ public enum Kfence {
         return nil
     }
 
+    /// Whether arch_kfence_init_pool splits a late pool rather than returning early because
+    /// the linear map is known to be PTE-mapped. The two checks differ only without
+    /// BBML2_NOABORT and without force_pte_mapping(), which a late pool rules out in the
+    /// kernel (it makes force_pte_mapping() true there).
+    public static func splitsPool(_ context: KernelContext) -> Bool {
+        switch context.kfenceInitCheck {
+        case .v6_18: context.bbml2 && !context.forcePTEMapping
+        case .b7737c38e7cb: !context.forcePTEMapping
+        }
+    }
+
     /// The pages kfence_init_pool protects: 0 and every odd page.
     public static func protectedPages(of pool: Range<UInt64>) -> [UInt64] {
         [pool.lowerBound] + stride(from: 1, to: poolPages, by: 2).map { pool.lowerBound + UInt64($0) * 4096 }
     }
 
-    /// Late init of `pool` on `pt` (BBML2_NOABORT, no force_pte_mapping). `protectGuards`
-    /// runs kfence_init_pool's protections after the split. The variant decides W1's
-    /// version; the rest of the kernel is `context`'s.
+    /// Late init of `pool` on `pt`. `protectGuards` runs kfence_init_pool's protections
+    /// after the split. The variant decides W1's version; the rest of the kernel is
+    /// `context`'s.
     public static func lateInit(pt: PageTable, pool: Range<UInt64>, variant: Variant, protectGuards: Bool = true,
                                 context: KernelContext = KernelContext()) throws(KernelError) -> Phases {
         var phases = Phases()
@@ -78,11 +91,11 @@ public enum Kfence {
         var start = pt.counters
         switch variant {
         case .splitPool:
-            // arch_kfence_init_pool: nothing to split on a map that is PTE-mapped already.
-            guard context.bbml2 && !context.forcePTEMapping else { break }
-            options.allocation = .kernel
-            pt.takeSplitLock()
-            try makeWalker(.pagewalk, options: options).split(pt, from: pool.lowerBound, to: pool.upperBound)
+            if splitsPool(context) {
+                options.allocation = .kernel
+                pt.takeSplitLock()
+                try makeWalker(.pagewalk, options: options).split(pt, from: pool.lowerBound, to: pool.upperBound)
+            }
             phases.split = pt.counters.since(start)
             options.context.kfencePool = pool
             options.context.leafSplit = .v6_18

@@ -31,7 +31,9 @@ public final class PageTable {
         counters.isb += 1
     }
 
-    /// Defer the barrier pair while lazy mode is active for this context, else emit.
+    /// queue_pte_barriers: defer the barrier pair while lazy mode is active for this
+    /// context, else emit. (arm64 tests PENDING before setting it only to spare an atomic
+    /// op; the flag ends up set either way.)
     @inlinable public func queue() {
         if isLazyActive { lazyMMU.pending = true } else { emit() }
     }
@@ -47,7 +49,8 @@ public final class PageTable {
         }
     }
 
-    @inlinable public var isLazyActive: Bool { context == .task && lazyMMU.lazy }
+    /// is_lazy_mmu_mode_active (v7.0), or TIF_LAZY_MMU outside interrupt context before.
+    @inlinable public var isLazyActive: Bool { context == .task && lazyMMU.taskActive }
 
     /// An explicit `dsb ishst` (table zeroing, split_pmd/split_pud): never batched.
     @inlinable public func dsbIshst() { counters.dsbIshst += 1 }
@@ -246,6 +249,7 @@ public final class PageTable {
         case .page: counters.tlbiPage += 1
         case .range: counters.tlbiRange += 1
         case .all: counters.tlbiAll += 1
+        case .syncRepeat: counters.tlbiSyncRepeat += 1
         }
         tlbObserver?(op)
     }
@@ -284,4 +288,7 @@ public enum TLBInvalidation: Equatable, Sendable {
     case range(va: UInt64, pages: UInt64)
     /// `tlbi vmalle1is`.
     case all
+    /// `tlbi vale1is, xzr`: REPEAT_TLBI per-sync's extra TLBI (VA 0, ASID 0, which no
+    /// kernel mapping uses).
+    case syncRepeat
 }

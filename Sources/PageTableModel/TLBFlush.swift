@@ -5,24 +5,24 @@
 public struct TLBFlush: Sendable, Equatable {
     /// FEAT_TLBIRANGE: `tlbi rvaale1is` is available.
     public var rangeSupport: Bool
-    /// ARM64_WORKAROUND_REPEAT_TLBI: every TLBI is followed by `dsb ish` and itself again.
-    public var repeatErratum: Bool
+    /// ARM64_WORKAROUND_REPEAT_TLBI, in the generation the kernel has.
+    public var repeatTLBI: RepeatTLBI
 
     /// MAX_DVM_OPS: without range ops, flushing this many pages or more flushes everything.
     public static let maxDVMOps: UInt64 = 512
     /// MAX_TLBI_RANGE_PAGES = __TLBI_RANGE_PAGES(31, 3): what the largest range op covers.
     public static let maxTLBIRangePages: UInt64 = 1 << 21
 
-    public init(rangeSupport: Bool = false, repeatErratum: Bool = false) {
+    public init(rangeSupport: Bool = false, repeatTLBI: RepeatTLBI = .off) {
         self.rangeSupport = rangeSupport
-        self.repeatErratum = repeatErratum
+        self.repeatTLBI = repeatTLBI
     }
 
-    /// flush_tlb_all: `dsb ishst`, `tlbi vmalle1is`, `dsb ish`, `isb`.
+    /// flush_tlb_all: `dsb ishst`, `tlbi vmalle1is`, completion, `isb`.
     public func flushAll(_ pt: PageTable) {
         pt.dsbIshst()
         tlbi(pt, .all)
-        pt.dsbIsh()
+        syncS1ish(pt)
         pt.isb()
     }
 
@@ -35,7 +35,7 @@ public struct TLBFlush: Sendable, Equatable {
             return flushAll(pt)
         }
         pt.dsbIshst()
-        if !rangeSupport && !repeatErratum {
+        if !rangeSupport && repeatTLBI != .perTLBI {
             // Only per-page ops: one batch, counted and observed as the loop below would.
             pt.tlbiPages(from: va, count: Int(pages), pageSize: page)
             pages = 0
@@ -59,16 +59,37 @@ public struct TLBFlush: Sendable, Equatable {
             }
             scale -= 1
         }
-        pt.dsbIsh()
+        syncS1ish(pt)
         pt.isb()
     }
 
-    /// One TLBI as __tlbi issues it, with the erratum's repeat.
+    /// One TLBI as __tlbi issues it: before a8f78680ee6b the workaround repeats it.
     private func tlbi(_ pt: PageTable, _ op: TLBInvalidation) {
         pt.tlbi(op)
-        if repeatErratum {
+        if repeatTLBI == .perTLBI {
             pt.dsbIsh()
             pt.tlbi(op)
         }
     }
+
+    /// The `dsb ish` completing a batch of broadcast stage-1 TLBIs (__tlbi_sync_s1ish
+    /// since a8f78680ee6b): per-sync adds one `tlbi vale1is, xzr` and another `dsb ish`.
+    private func syncS1ish(_ pt: PageTable) {
+        pt.dsbIsh()
+        if repeatTLBI == .perSync {
+            pt.tlbi(.syncRepeat)
+            pt.dsbIsh()
+        }
+    }
+}
+
+/// ARM64_WORKAROUND_REPEAT_TLBI (spec §4): which generation of the workaround runs.
+public enum RepeatTLBI: String, Sendable, CaseIterable {
+    /// Not needed by the CPU (or not built in).
+    case off
+    /// Up to a8f78680ee6b: __tlbi follows every TLBI with `dsb ish` and the same TLBI.
+    case perTLBI = "per-tlbi"
+    /// Commit a8f78680ee6b (v7.0, merged around -rc2; stable 6.18.y, 6.12.y, 6.1.y, 5.10.y…):
+    /// one extra `tlbi vale1is, xzr` + `dsb ish` after the `dsb ish` completing a batch.
+    case perSync = "per-sync"
 }

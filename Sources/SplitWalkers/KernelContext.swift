@@ -14,8 +14,8 @@ public struct KernelContext: Sendable, Equatable {
     public var nesting: NestingPolicy = .tolerant
     /// FEAT_TLBIRANGE.
     public var tlbiRange = false
-    /// The REPEAT_TLBI erratum workaround.
-    public var repeatTLBI = false
+    /// The REPEAT_TLBI erratum workaround's generation (off when the CPU needs none).
+    public var repeatTLBI: RepeatTLBI = .off
     /// The early-init kfence pool, as linear-map VAs [start, end), if any.
     public var kfencePool: Range<UInt64>?
     /// Which split_kernel_leaf_mapping W1 is.
@@ -26,6 +26,9 @@ public struct KernelContext: Sendable, Equatable {
     /// rodata_full (rodata=full, arm64's default): set_memory_ro/rw on a vmalloc area also
     /// change the linear alias of every page backing it, and can_set_direct_map() holds.
     public var rodataFull = true
+    /// arch_kfence_init_pool's "already PTE-mapped" early exit (b7737c38e7cb dropped its
+    /// BBML2_NOABORT test).
+    public var kfenceInitCheck: KfenceInitCheck = .v6_18
 
     public init() {}
 }
@@ -35,4 +38,13 @@ public struct KernelContext: Sendable, Equatable {
 public enum LeafSplitVersion: String, Sendable, CaseIterable {
     case v6_18 = "v6.18"
     case beforeCE2B3A50AD92 = "before-ce2b3a50ad92"
+}
+
+/// arch_kfence_init_pool's early exit: as ce2b3a50ad92 added it (v6.18: no split without
+/// BBML2_NOABORT or with force_pte_mapping()), or force_pte_mapping() alone (b7737c38e7cb,
+/// an arm64 fix of the v6.19 cycle, also 6.18.y), which suffices because KFENCE without
+/// BBML2_NOABORT forces PTEs.
+public enum KfenceInitCheck: String, Sendable, CaseIterable {
+    case v6_18 = "v6.18"
+    case b7737c38e7cb
 }

@@ -260,6 +260,7 @@ public final class SimulatedTLB {
         case .all: flush()
         case .page(let va): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ 4096)
         case .range(let va, let pages): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ pages << 12)
+        case .syncRepeat: drop(from: 0, to: 4096)
         }
     }
 

@@ -59,7 +59,7 @@ struct Run: ParsableCommand {
               bench run --scenario repaint --memory 1T --variant yang-v5 \\
                 --lazy off --tlbi-range on --fail-after 100
               bench run --scenario kfence --variant before-ce2b3a50ad92 \\
-                --repeat-tlbi on --seed 3
+                --repeat-tlbi per-sync --seed 3
               bench run --scenario debug-pagealloc --requests 2000 \\
                 --nesting counted --softirq-share 0.5 --nested-share 0.25 \\
                 --variant before-ce2b3a50ad92

@@ -22,6 +22,7 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("placement")) var placement: String?
     @Option(name: .customLong("create-path"), help: help("create-path")) var createPath: String?
     @Option(help: help("boot")) var boot: String?
+    @Option(name: .customLong("kfence-init"), help: help("kfence-init")) var kfenceInit: String?
     @Option(help: help("change")) var change: String?
     @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
     @Option(help: help("kfence")) var kfence: String?
@@ -54,6 +55,7 @@ struct MapOptions: ParsableArguments {
             ("placement", placement),
             ("create-path", createPath),
             ("boot", boot),
+            ("kfence-init", kfenceInit),
             ("change", change),
             ("rodata-full", rodataFull),
             ("kfence", kfence),

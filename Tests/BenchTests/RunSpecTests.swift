@@ -8,8 +8,8 @@ import Testing
     /// A valid text for every parameter, to try it where it does not belong.
     static let sample: [String: String] = [
         "scenario": "perm", "kernel": "v7.0", "cpu": "grace", "bbml2": "boot-only", "layout": "numa2", "memory": "4G", "kfence": "early", "mode": "pte", "walker": "range",
-        "variant": "v6.18", "lazy": "off", "nesting": "counted", "create-path": "base", "boot": "map-mem", "tlbi-range": "on", "kpti": "on",
-        "repeat-tlbi": "on", "requests": "7", "request-pages": "3", "placement": "contiguous", "change": "rox", "rodata-full": "off", "softirq-share": "0.1",
+        "variant": "v6.18", "lazy": "off", "nesting": "counted", "create-path": "base", "boot": "map-mem", "kfence-init": "b7737c38e7cb", "tlbi-range": "on", "kpti": "on",
+        "repeat-tlbi": "per-sync", "requests": "7", "request-pages": "3", "placement": "contiguous", "change": "rox", "rodata-full": "off", "softirq-share": "0.1",
         "nested-share": "0.2", "ops": "ops.csv", "fail-after": "3", "tlb": "v2", "trace": "uniform", "accesses": "5",
         "zipf": "1.5", "working-set": "1M", "split-fraction": "0.3", "seed": "9", "repeat": "2", "cost-model": "altra-vm",
     ]

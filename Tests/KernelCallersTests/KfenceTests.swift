@@ -2,6 +2,7 @@ import Testing
 import PageTableModel
 import LinearMap
 import KernelCallers
+import SplitWalkers
 
 /// How the block map held the pool before late init: split_pud + split_pmd (2 tables) in
 /// GiBs 1–3, split_pmd alone (1 table) in GiB 0, whose PMDs may carry CONT.
@@ -93,4 +94,28 @@ func lateInitBothVariants(seed: UInt64, level: Level) throws {
     #expect(throws: KernelError.enomem) { try Kfence.lateInit(pt: pt, pool: pool, variant: .splitPool) }
     #expect(pt.verify(linearOffset: layout.linearOffset).isEmpty)
     #expect(reference.firstMismatch(with: pt, from: layout.linearStart, to: layout.linearEnd) == nil)
+}
+
+/// arch_kfence_init_pool's early exit, v6.18 (ce2b3a50ad92) vs b7737c38e7cb: the same on
+/// every context a late pool can have (BBML2_NOABORT without force_pte_mapping splits,
+/// force_pte_mapping skips); only the context the kernel rules out, neither BBML2_NOABORT
+/// nor force_pte_mapping, tells them apart: v6.18 skips, b7737c38e7cb splits.
+@Test func kfenceInitCheckGenerations() throws {
+    let layout = try singleLayout()
+    let reference = try buildMap(layout)
+    let pool = try #require(Kfence.placeLatePool(in: reference, layout: layout, seed: 11))
+    let tables = try tablesToSplit(reference, pool)
+    for (bbml2, forcePTE, v6_18, b7737) in [(true, false, true, true), (false, true, false, false),
+                                            (true, true, false, false), (false, false, false, true)] {
+        for (check, splits) in [(KfenceInitCheck.v6_18, v6_18), (.b7737c38e7cb, b7737)] {
+            var context = KernelContext()
+            (context.bbml2, context.forcePTEMapping, context.kfenceInitCheck) = (bbml2, forcePTE, check)
+            #expect(Kfence.splitsPool(context) == splits)
+            let pt = try buildMap(layout)
+            let phases = try Kfence.lateInit(pt: pt, pool: pool, variant: .splitPool, protectGuards: false, context: context)
+            #expect(phases.split.splitLockAcquisitions == (splits ? 1 : 0))
+            #expect(pt.allocator.allocated(.kernel) - reference.allocator.allocated(.kernel) == (splits ? tables : 0))
+            #expect(splits || phases.split == Counters(), "an early exit touches nothing")
+        }
+    }
 }

@@ -191,12 +191,12 @@ struct ExpectedMap {
     /// Boot after map_mem: mark_linear_text_alias_ro re-walks the alias with
     /// PAGE_KERNEL_RO (one fixmap map/unmap per table, a set_pmd per block, no
     /// allocation), then flushes it: flush_tlb_all without range ops (≥ 512 pages), range
-    /// ops with them; REPEAT_TLBI doubles every TLBI.
+    /// ops with them; REPEAT_TLBI per-tlbi doubles every TLBI, per-sync adds one per flush.
     @Test(arguments: MappingMode.allCases, [false, true])
     func fullBootMakesTheAliasReadOnly(mode: MappingMode, range: Bool) throws {
         let layout = try MachineLayout.builtin("single", memory: 4 * Self.gib)
         let mapMem = try PageTable(), full = try PageTable()
-        let flush = TLBFlush(rangeSupport: range, repeatErratum: false)
+        let flush = TLBFlush(rangeSupport: range)
         try LinearMapBuilder(layout: layout, mode: mode, flush: flush).boot(into: mapMem, through: .mapMem)
         try LinearMapBuilder(layout: layout, mode: mode, flush: flush).boot(into: full)
         let alias = ExpectedMap.alias(layout)
@@ -220,9 +220,14 @@ struct ExpectedMap {
         #expect(full.leafHistogram() == mapMem.leafHistogram())
         // With REPEAT_TLBI every TLBI is repeated after a dsb ish.
         let repeated = try PageTable()
-        try LinearMapBuilder(layout: layout, mode: mode, flush: TLBFlush(rangeSupport: range, repeatErratum: true)).boot(into: repeated)
+        try LinearMapBuilder(layout: layout, mode: mode, flush: TLBFlush(rangeSupport: range, repeatTLBI: .perTLBI)).boot(into: repeated)
         #expect(repeated.counters.tlbi == 2 * full.counters.tlbi)
         #expect(repeated.counters.dsbIsh == full.counters.dsbIsh + full.counters.tlbi)
+        // Per-sync (a8f78680ee6b): each flush, i.e. each dsb ish, gains one TLBI and one dsb ish.
+        let perSync = try PageTable()
+        try LinearMapBuilder(layout: layout, mode: mode, flush: TLBFlush(rangeSupport: range, repeatTLBI: .perSync)).boot(into: perSync)
+        #expect(perSync.counters.tlbi == full.counters.tlbi + full.counters.dsbIsh)
+        #expect(perSync.counters.tlbiSyncRepeat == full.counters.dsbIsh && perSync.counters.dsbIsh == 2 * full.counters.dsbIsh)
     }
 
     /// Range ops for n pages (spec §4's formula, n ≤ 2^21).

@@ -128,7 +128,7 @@ import TLBModel
         "request-pages": ["1", "1-16", "pow2:9", "pow2:19", "16-1", "0"], "placement": ["scattered", "contiguous", "uniform", "x"],
         "change": ["ro", "rox", "rw", "x"], "rodata-full": ["on", "off", "x"],
         "create-path": ["base", "no-cont-remap", "batch-barriers", "no-alloc-remap", "x"], "boot": ["map-mem", "full", "x"], "kfence": ["late", "early", "x"],
-        "tlbi-range": ["on", "off", "x"], "repeat-tlbi": ["on", "off"],
+        "tlbi-range": ["on", "off", "x"], "repeat-tlbi": ["off", "per-tlbi", "per-sync", "on"],
         "variant": ["v6.18", "yang-v5", "ce2b3a50ad92", "before-ce2b3a50ad92", "v7.0"],
         "softirq-share": ["0", "0.5", "1", "1.01", "nan"], "nested-share": ["0", "0.25", "-0", "2"],
         "fail-after": ["0", "5", "-5"], "repeat": ["1", "2", "0", "1001"], "tlb": ["n1", "v2", "x"],

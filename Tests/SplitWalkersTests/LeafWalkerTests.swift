@@ -147,3 +147,24 @@ func leafProducesMinimalMap(seed: UInt64) throws {
     #expect(firstDifference(f.leaves(), expected) == nil)
     f.expectUnchangedTranslation()
 }
+
+/// W1 inside another task's lazy section (counted nesting, as debug_pagealloc nests it)
+/// sleeps legitimately: its mutex and its two GFP_PGTABLE_KERNEL tables count nothing. The
+/// same split from softirq is the BUG: the mutex and both allocations count.
+@Test func leafSleepsInALazySectionOnlyInTaskContext() throws {
+    for inSoftirq in [false, true] {
+        let f = try Fixture()
+        f.pt.lazyMMU.policy = .counted
+        let start = f.va(OnePageInGiB.offset)
+        let before = f.counters()
+        let split = { try LeafWalker(options: options()).split(f.pt, from: start, to: start + G.page) }
+        try f.pt.inLazyMMU(true) { () throws in
+            if inSoftirq { try f.pt.inSoftirq(split) } else { try split() }
+        }
+        let d = f.counters().since(before)
+        #expect(d.splitLockAcquisitions == 1)
+        #expect(d.sleepingLockInAtomic == (inSoftirq ? 1 : 0))
+        #expect(d.sleepingAllocInAtomic == (inSoftirq ? OnePageInGiB.tables : 0))
+        f.expectUnchangedTranslation()
+    }
+}
