@@ -226,14 +226,18 @@ extension RunSpec {
         }
     }
 
-    /// What the run is apart from its kernel: every option value but --kernel and those the
-    /// kernel selected (an override stays), so runs that differ only in the version match.
+    /// What the run is apart from its kernel: the option values that are neither --kernel,
+    /// nor what the kernel selected (an override stays), nor a default (an option a version
+    /// lacks, such as --walker before v6.18, is then no difference), so runs that differ
+    /// only in the version match.
     public var acrossKernelsKey: String {
         let overrides = Set(presetOverrides)
-        let kernelFree = Parameter.all.filter { p in
-            p.name != "kernel" && (overrides.contains(p.name) || !KernelVersion.presetOptions.contains(p.name) && !Preset.machineOptions.contains(p.name))
-        }
-        return kernelFree.compactMap { p in values[p.name].map { "\(p.name)=\($0)" } }.joined(separator: " ")
+        return Parameter.all.compactMap { p in
+            guard p.name != "kernel", let value = values[p.name] else { return nil }
+            let selected = KernelVersion.presetOptions.contains(p.name) || Preset.machineOptions.contains(p.name)
+            let isDefault = p.fallback(kind).flatMap(p.canonical) == value
+            return overrides.contains(p.name) || !(selected || isDefault) ? "\(p.name)=\(value)" : nil
+        }.joined(separator: " ")
     }
 
     /// linear_map_maybe_split_to_ptes repaints: the boot CPU mapped blocks and a
