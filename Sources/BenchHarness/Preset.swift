@@ -2,7 +2,10 @@ import LinearMap
 
 /// How `--kernel` and `--cpu` fill in the options they select: each preset value is the
 /// option's own word, so a preset and an explicit option go through the same row.
-enum Preset {
+public enum Preset {
+    /// Every option --kernel or --cpu may fill in.
+    public static var selected: Set<String> { machineOptions.union(KernelVersion.presetOptions) }
+
     /// The word the run's kernel and machine select for `option`, or nil when they leave it
     /// to the option's own default. Reads only rows above `option` in `Parameter.all`.
     static func value(_ option: String, _ v: ParameterValues) -> String? {

@@ -117,7 +117,8 @@ func help(_ name: String) -> ArgumentHelp {
     let used = scenarios.count == Scenario.allCases.count ? "" : " Used by " + scenarios.map(\.rawValue).joined(separator: ", ") + "."
     let value = valueName(p)
     let form = value == p.form ? "" : " Form: \(p.form)."
-    return ArgumentHelp("\(p.help) Default: \(defaults(p, scenarios)).\(used)\(form)", valueName: value)
+    let preset = Preset.selected.contains(name) ? " on the default --kernel and --cpu, which select it" : ""
+    return ArgumentHelp("\(p.help) Default: \(defaults(p, scenarios))\(preset).\(used)\(form)", valueName: value)
 }
 
 /// "256G", or per scenario where they differ: "v6.18 (repaint), ce2b3a50ad92 (kfence), …".
