@@ -1,3 +1,4 @@
+import LinearMap
 import PageTableModel
 
 /// The kernel and machine a simulation runs on: every switch the modelled kernel code
@@ -26,6 +27,8 @@ public struct KernelContext: Sendable, Equatable {
     /// rodata_full (rodata=full, arm64's default): set_memory_ro/rw on a vmalloc area also
     /// change the linear alias of every page backing it, and can_set_direct_map() holds.
     public var rodataFull = true
+    /// Which map_mem built the linear map every scenario starts from.
+    public var mapMem: MapMemVariant = .classic
 
     public init() {}
 }

@@ -19,6 +19,7 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("placement")) var placement: String?
     @Option(name: .customLong("create-path"), help: help("create-path")) var createPath: String?
     @Option(help: help("boot")) var boot: String?
+    @Option(name: .customLong("map-mem"), help: help("map-mem")) var mapMem: String?
     @Option(help: help("change")) var change: String?
     @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
     @Option(help: help("kfence")) var kfence: String?
@@ -48,6 +49,7 @@ struct MapOptions: ParsableArguments {
             ("placement", placement),
             ("create-path", createPath),
             ("boot", boot),
+            ("map-mem", mapMem),
             ("change", change),
             ("rodata-full", rodataFull),
             ("kfence", kfence),

@@ -105,13 +105,13 @@ import LinearMap
     }
 
     @Test(arguments: [
-        (#"{"banks": [\#(bank)], "kfance": {"start": "0x90000000", "size": "2M"}}"#, #"unknown key "kfance"; accepted keys: name, banks, kernel, stext, kfence"#),
-        (#"{"bank": [\#(bank)]}"#, #"unknown key "bank"; accepted keys: name, banks, kernel, stext, kfence"#),
+        (#"{"banks": [\#(bank)], "kfance": {"start": "0x90000000", "size": "2M"}}"#, #"unknown key "kfance"; accepted keys: name, banks, kernel, stext, init_end, bss_stop, kfence"#),
+        (#"{"bank": [\#(bank)]}"#, #"unknown key "bank"; accepted keys: name, banks, kernel, stext, init_end, bss_stop, kfence"#),
         (#"{"banks": [{"start": "0x80000000", "size": "2G", "node": 1}]}"#, #"unknown key "node" in banks[0]; accepted keys: start, size"#),
         (#"{"banks": [\#(bank), {"start": "0x880000000", "sise": "1G"}]}"#, #"unknown key "sise" in banks[1]; accepted keys: start, size"#),
         (#"{"banks": [\#(bank)], "kernel": {"start": "0x80200000", "size": "2M", "end": "0x80400000"}}"#, #"unknown key "end" in kernel; accepted keys: start, size"#),
         (#"{"banks": [\#(bank)], "kfence": {"base": "0x90000000", "size": "2M"}}"#, #"unknown key "base" in kfence; accepted keys: start, size"#),
-        (#"{"banks": [\#(bank)], "a\nb": 1}"#, #"unknown key "a\nb"; accepted keys: name, banks, kernel, stext, kfence"#),
+        (#"{"banks": [\#(bank)], "a\nb": 1}"#, #"unknown key "a\nb"; accepted keys: name, banks, kernel, stext, init_end, bss_stop, kfence"#),
         (#"{"banks": [\#(bank)], "kernel": 5}"#, #"kernel must be an object {"start", "size"}"#),
         (#"{"banks": [\#(bank)], "name": 5}"#, #""name" must be a string"#),
         (#"{"banks": [\#(bank)], "kernel": {"start": "0x80200000"}}"#, #"kernel needs "size""#),

@@ -1,0 +1,15 @@
+import LinearMap
+import PageTableModel
+import SplitWalkers
+
+extension LinearMapBuilder {
+    /// Boot through `stage` in `context`'s kernel: pageattr's set_memory_valid (W1, then
+    /// update_range_prot and the flush) is what the overlay-unmap variant invalidates the
+    /// data/bss alias with.
+    public func boot(into pt: PageTable, through stage: BootStage = .full, context: KernelContext) throws(KernelError) {
+        let perms = Permissions(pt: pt, context: context)
+        try boot(into: pt, through: stage) { addr, pages, enable throws(KernelError) in
+            try perms.setMemoryValid(addr, pages: pages, enable: enable)
+        }
+    }
+}
