@@ -128,6 +128,7 @@ public enum CSVSchema {
         c("calib_ns", "ns", "memset of calib_bytes in the same process", { String($0.calibrationNs) }),
         c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
         c("est_ns", "ns", "time the counts cost under --cost-model: Σ events × ns per event, rounded", { $0.estimatedNs.map { String(format: "%.0f", $0) } ?? "" }),
+        parameter("map-mem"),
     ]
 }
 
