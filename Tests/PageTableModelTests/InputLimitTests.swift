@@ -120,6 +120,18 @@ import LinearMap
         #expect(message(json) == problem)
     }
 
+    /// __init_end and __bss_stop from a file, defaults cut at the bank's end, and the order
+    /// the symbols must keep.
+    @Test func dataAliasSymbols() throws {
+        let kernel = #""kernel": {"start": "0x80200000", "size": "0x1d00000"}"#
+        #expect(try load(#"{"banks": [\#(Self.bank)], \#(kernel), "init_end": "0x82b70000", "bss_stop": "0x82f00000"}"#).dataAlias
+            == PhysRange(start: 0x82B7_0000, size: 0x39_0000))
+        #expect(try load(#"{"banks": [{"start": "0x80000000", "size": "44M"}], \#(kernel)}"#).dataAlias
+            == PhysRange(start: 0x8287_0000, size: 0x39_0000))
+        let order = "layout x: __init_end 0x81000000 and __bss_stop 0x82f00000 must be 4 KiB aligned, in order after the kernel image [0x80200000, 0x81f00000), and inside one memory bank"
+        #expect(message(#"{"name": "x", "banks": [\#(Self.bank)], \#(kernel), "init_end": "0x81000000", "bss_stop": "0x82f00000"}"#) == order)
+    }
+
     @Test func aNameWithACommaIsKept() throws {
         #expect(try load(#"{"name": "box, 2 nodes", "banks": [\#(Self.bank)]}"#).name == "box, 2 nodes")
     }
