@@ -1,3 +1,6 @@
+// Models mark_linear_data_alias_valid(false) (arch/arm64/mm/mmu.c, 53205d56212c; re-applied
+// as fb0f3ef5601a): the overlay-unmap boot's set_memory_valid over [__init_end, __bss_stop).
+
 import LinearMap
 import PageTableModel
 import SplitWalkers
