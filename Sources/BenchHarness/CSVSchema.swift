@@ -68,6 +68,7 @@ public enum CSVSchema {
         parameter("variant"),
         parameter("kfence-init"),
         parameter("create-path"),
+        parameter("map-mem"),
         parameter("boot"),
         parameter("kpti", "on/off"),
         parameter("kfence"),

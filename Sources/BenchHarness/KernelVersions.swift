@@ -24,7 +24,7 @@ public struct KernelVersion: Sendable {
     }
 
     /// The option words `--kernel` fills in (each stays an override).
-    public static let presetOptions = ["create-path", "lazy", "nesting", "variant", "kfence-init", "repeat-tlbi"]
+    public static let presetOptions = ["create-path", "map-mem", "lazy", "nesting", "variant", "kfence-init", "repeat-tlbi"]
 
     public static func named(_ name: String) -> KernelVersion? {
         all.first { $0.name == name } ?? (name == "latest" ? all.last : nil)
@@ -116,16 +116,19 @@ extension KernelVersion {
             Source(behaviour: "hot-remove refused when it splits a leaf; batched teardown flush", commit: "95a58852b0e5, 48478b9f7913",
                    verified: "torvalds master 2026-04-15 (for-next/hotplug-batched-tlbi)"),
         ])
-        release("v7.2", [
+        release("v7.2", set: ["map-mem": MapMemVariant.overlay.rawValue], [
             Source(behaviour: "REPEAT_TLBI for N1, V1, N2, V2/Grace, V3, X4, C1-Ultra and more (ARM64_ERRATUM_4118414, CVE-2025-10263)",
                    commit: "cfd391e74134", verified: "torvalds push 2026-06-16; stable 7.1.1, 7.0.13, 6.18.36, 6.12.94"),
-            Source(behaviour: "map_mem overlay (tables kept, CONT only where safe), kernel data/bss read-only in the linear map",
-                   commit: "a64293e993f6, ecda73ae92ca, dfd73e574d38, f2ba877402e5", verified: "torvalds push 2026-06-16 (the unmap was reverted in the same pull)"),
+            Source(behaviour: "map_mem overlay (kfence pool, text alias, data/bss, then the banks; tables kept, CONT only where safe), data/bss alias read-only",
+                   commit: "a64293e993f6, ecda73ae92ca, dfd73e574d38, d672a4b72c95, f2ba877402e5, 36fa5ffa6034",
+                   verified: "Ard Biesheuvel's v7 series on linux-arm-kernel; arm64 pushes of 2026-06-25, torvalds 2026-06-16 (the unmap, 63e0b6a5b693, reverted in the same pull)"),
         ])
         release("v7.3", note: "the newest release the corpus shows (merge window 2026-08-18, rc merges to -rc7); v7.4 not verified",
-                allowlist: .bbml3, [
-            Source(behaviour: "kernel data/bss unmapped from the linear map", commit: "fb0f3ef5601a", verified: "arm64 for-next/mm 2026-08-07; torvalds push 2026-08-18"),
-            Source(behaviour: "no-map reserved memory no longer mapped (bank edges)", commit: "7ace06a01efa", verified: "next-20260807; torvalds push 2026-08-18"),
+                set: ["map-mem": MapMemVariant.overlayUnmap.rawValue], allowlist: .bbml3, [
+            Source(behaviour: "kernel data/bss alias made invalid (set_memory_valid) after the text alias goes read-only", commit: "fb0f3ef5601a",
+                   verified: "arm64 for-next/mm 2026-08-07; torvalds push 2026-08-18; modelled after its first form 53205d56212c (fb0f3ef5601a's text not found)"),
+            Source(behaviour: "no-map reserved memory no longer mapped: not modelled (layouts are page-aligned, so rounding inward changes nothing)",
+                   commit: "7ace06a01efa", verified: "next-20260807; torvalds push 2026-08-18 (title only)"),
             Source(behaviour: "BBML3: BBML2_NOABORT renamed, detected from ID_AA64MMFR2_EL1.BBM ≥ 3, allowlist extended (C1-Ultra/Premium r1p1+, N3, A715, A725, …)",
                    commit: "94104e3cfa80, 879aca5119cd, a7ac60414475", verified: "torvalds push 2026-08-18 (subjects); list contents from a secondary source"),
         ])

@@ -142,6 +142,7 @@ extension RunSpec {
         c.forcePTEMapping = effectiveMode(v) == .pte
         c.ngMappings = v["kpti"] == "on"
         c.rodataFull = v["rodata-full"] != "off"
+        c.mapMem = MapMemVariant(rawValue: v["map-mem"]!)!
         return c
     }
 

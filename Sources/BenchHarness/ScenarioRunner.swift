@@ -157,14 +157,14 @@ public enum ScenarioRunner {
     static func booting(_ prepared: Prepared) -> (builder: LinearMapBuilder, stage: BootStage) {
         var (path, stage) = (CreatePath.current, BootStage.full)
         if case .boot(_, let p, let s) = prepared.spec.scenario { (path, stage) = (p, s) }
-        let builder = LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, path: path,
-                                       flush: TLBFlush(prepared.context), ngMappings: prepared.context.ngMappings)
+        let builder = LinearMapBuilder(layout: prepared.layout, mode: prepared.spec.mode, variant: prepared.context.mapMem,
+                                       path: path, flush: TLBFlush(prepared.context), ngMappings: prepared.context.ngMappings)
         return (builder, stage)
     }
 
     static func boot(_ pt: PageTable, _ prepared: Prepared) throws(KernelError) {
         let (builder, stage) = booting(prepared)
-        try builder.boot(into: pt, through: stage)
+        try builder.boot(into: pt, through: stage, context: prepared.context)
     }
 
     /// The map every scenario but boot starts from: booted, and on a machine whose boot

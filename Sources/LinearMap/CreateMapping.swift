@@ -20,13 +20,20 @@ public struct CreateMapping {
     public let path: CreatePath
     public let fixmap: Fixmap
     public let kind: AllocationKind
+    /// ecda73ae92ca ("Preserve non-contiguous descriptors when mapping DRAM", the overlay
+    /// map_mem's series): a CONT group gets CONT only if none of its entries is valid
+    /// without it (pte_range_has_valid_noncont / pmd_range_has_valid_noncont; a table
+    /// entry counts as one). Before it the bit was set regardless.
+    public let keepsNonContGroups: Bool
     private var g: Geometry { pt.geometry }
 
-    public init(_ pt: PageTable, path: CreatePath = .current, fixmap: Fixmap = Fixmap(), kind: AllocationKind = .kernel) {
+    public init(_ pt: PageTable, path: CreatePath = .current, fixmap: Fixmap = Fixmap(), kind: AllocationKind = .kernel,
+                keepsNonContGroups: Bool = false) {
         self.pt = pt
         self.path = path
         self.fixmap = fixmap
         self.kind = kind
+        self.keepsNonContGroups = keepsNonContGroups
     }
 
     /// Map (or, with `.split`, split) [virt, virt + size) onto phys; EINVAL when the range
@@ -112,6 +119,18 @@ public struct CreateMapping {
         g.allowsBlock(level) && !flags.contains(.noBlock) && isAligned(addr | next | pa, g.size(level))
     }
 
+    /// The CONT decision for the group [addr, next) of `table` at `level`.
+    private func contAllowed(_ level: Level, _ table: TablePage, _ addr: UInt64, _ next: UInt64, _ pa: UInt64,
+                             _ flags: MapFlags) -> Bool {
+        guard !flags.contains(.noCont), isAligned(addr | next | pa, g.contSize(level)) else { return false }
+        guard keepsNonContGroups else { return true }
+        let first = g.index(addr, level)
+        return !(first..<first + g.contCount(level)).contains { i in
+            let e = pt.read(table, i)
+            return e.isValid && !e.isCont
+        }
+    }
+
     /// alloc_init_pud's loop: a 1 GiB block where allowed, else the PMD table below.
     private func fillPUDs(_ table: TablePage, _ start: UInt64, _ end: UInt64, _ phys: UInt64, _ prot: Descriptor,
                           _ flags: MapFlags) throws(KernelError) {
@@ -139,7 +158,7 @@ public struct CreateMapping {
         var addr = start, pa = phys
         while addr < end {
             let next = boundary(addr, end, contSize)
-            let cont = !flags.contains(.noCont) && isAligned(addr | next | pa, contSize)
+            let cont = contAllowed(.pmd, table, addr, next, pa, flags)
             if mapPerBlock { fixmap.map(pt, .pmd, table) }
             var a = addr, p = pa
             while a < next {
@@ -170,7 +189,7 @@ public struct CreateMapping {
         var addr = start, pa = phys
         while addr < end {
             let next = boundary(addr, end, contSize)
-            let cont = !flags.contains(.noCont) && isAligned(addr | next | pa, contSize)
+            let cont = contAllowed(.pte, table, addr, next, pa, flags)
             let first = prot.setting(cont ? Descriptor.cont : 0).with(outputAddress: pa)
             let i = g.index(addr, .pte), count = Int((next - addr) >> UInt64(g.pageShift))
             if mapPerBlock { fixmap.map(pt, .pte, table) }

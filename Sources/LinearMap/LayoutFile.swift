@@ -2,13 +2,15 @@ import Foundation
 
 /// Layouts read from JSON:
 /// `{"name": "box", "banks": [{"start": "0x80000000", "size": "2G"}],
-///   "kernel": {"start": "0x80200000", "size": "0x1f10000"}, "stext": "0x80210000", "kfence": {...}}`.
+///   "kernel": {"start": "0x80200000", "size": "0x1f10000"}, "stext": "0x80210000",
+///   "init_end": "0x82b80000", "bss_stop": "0x83030000", "kfence": {...}}`.
 /// Numbers may be JSON integers, hex strings or sizes with a K/M/G/T suffix; "kernel"
 /// defaults to 2 MiB into the lowest bank, "stext" (the PA of _stext) to 64 KiB into the
-/// kernel image, and "kfence" to none. Any other key is refused,
+/// kernel image, "init_end" and "bss_stop" (the PAs of __init_end and __bss_stop) as
+/// `MachineLayout.init` says, and "kfence" to none. Any other key is refused,
 /// so a misspelt one cannot be silently ignored.
 extension MachineLayout {
-    static let layoutKeys = ["name", "banks", "kernel", "stext", "kfence"]
+    static let layoutKeys = ["name", "banks", "kernel", "stext", "init_end", "bss_stop", "kfence"]
     static let rangeKeys = ["start", "size"]
 
     public static func load(path: String) throws(LayoutError) -> MachineLayout {
@@ -30,13 +32,16 @@ extension MachineLayout {
         let kernel = try object["kernel"].map { d throws(LayoutError) in try file.range(d, "kernel") }
         let pool = try object["kfence"].map { d throws(LayoutError) in try file.range(d, "kfence") }
         let stext = try object["stext"].map { v throws(LayoutError) in try file.address(v, "stext") }
+        let initEnd = try object["init_end"].map { v throws(LayoutError) in try file.address(v, "init_end") }
+        let bssStop = try object["bss_stop"].map { v throws(LayoutError) in try file.address(v, "bss_stop") }
         let name: String
         switch object["name"] {
         case nil: name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         case let s as String: name = s
         default: throw file.error("\"name\" must be a string")
         }
-        do { return try MachineLayout(name: name, banks: banks, kernelImage: kernel, stext: stext, kfencePool: pool) } catch {
+        do { return try MachineLayout(name: name, banks: banks, kernelImage: kernel, stext: stext,
+                                     initEnd: initEnd, bssStop: bssStop, kfencePool: pool) } catch {
             throw file.error(error.description)
         }
     }

@@ -29,8 +29,8 @@ public struct LayoutError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A machine's memory as map_mem sees it: memory banks (memblock regions), the kernel
-/// image [_text, __init_begin), the physical address of _stext inside it, and an optional
-/// early-init kfence pool. Constant once validated: every address computation below relies
+/// image [_text, __init_begin), the physical address of _stext inside it, the image's
+/// data/bss [__init_end, __bss_stop), and an optional early-init kfence pool. Constant once validated: every address computation below relies
 /// on the checks.
 public struct MachineLayout: Equatable, Sendable {
     public let name: String
@@ -39,6 +39,10 @@ public struct MachineLayout: Equatable, Sendable {
     /// __pa(_stext): where the image's text starts. Real images put [_text, _stext) (the
     /// image header and PE/COFF stub) in front of it, one SEGMENT_ALIGN (64 KiB) long.
     public let stext: UInt64
+    /// [__pa(__init_end), __pa(__bss_stop)): the image's data and bss, which the overlay
+    /// map_mem maps on its own (`MapMemVariant`); ordinary RAM to the classic one. Empty
+    /// when the defaults do not fit in the image's bank.
+    public let dataAlias: PhysRange
     public let kfencePool: PhysRange?
 
     public static let kfencePoolSize: UInt64 = (255 + 1) * 2 * 4096
@@ -46,15 +50,22 @@ public struct MachineLayout: Equatable, Sendable {
     public static let defaultKernelImageSize: UInt64 = 0x1F1_0000
     /// _stext - _text in real arm64 images: SEGMENT_ALIGN.
     public static let defaultStextOffset: UInt64 = 0x1_0000
+    /// __init_end - __init_begin of the Debian 6.12 fixtures (Tests/Fixtures/real-kernel).
+    public static let defaultInitSize: UInt64 = 0x97_0000
+    /// __bss_stop - __init_end: the fixtures' _end - __init_end (0x4c0000) less 64 KiB for
+    /// the page tables and early stack the linker script puts after __bss_stop (kallsyms
+    /// does not list __bss_stop).
+    public static let defaultDataSize: UInt64 = 0x4B_0000
     /// The 48-bit physical address space.
     public static let physicalLimit: UInt64 = 1 << 48
     public static let builtinNames = ["single", "numa2", "numa4", "ampereone-256g"]
     static let gib: UInt64 = 1 << 30
 
     /// `kernelImage` defaults to `defaultKernelImageSize` bytes 2 MiB into the lowest bank,
-    /// `stext` to 64 KiB into the image.
+    /// `stext` to 64 KiB into the image, `initEnd` to `defaultInitSize` past the image and
+    /// `bssStop` to `defaultDataSize` past `initEnd` (both defaults cut at the image's bank end).
     public init(name: String, banks: [PhysRange], kernelImage: PhysRange? = nil, stext: UInt64? = nil,
-                kfencePool: PhysRange? = nil) throws(LayoutError) {
+                initEnd: UInt64? = nil, bssStop: UInt64? = nil, kfencePool: PhysRange? = nil) throws(LayoutError) {
         let sorted = banks.sorted { $0.start < $1.start }
         try Self.validate(banks: sorted, name)
         self.name = name
@@ -63,6 +74,11 @@ public struct MachineLayout: Equatable, Sendable {
         self.kernelImage = image
         // Wrapping: a hostile image start is refused by validateCarveOuts before any use.
         self.stext = stext ?? image.start &+ min(Self.defaultStextOffset, image.size &- 4096)
+        // Wrapping and an image outside every bank: refused by validateCarveOuts as above.
+        let bankEnd = sorted.first { $0.start <= image.start && image.start < $0.end }?.end ?? image.start
+        let dataStart = initEnd ?? min(image.start &+ image.size &+ Self.defaultInitSize, bankEnd)
+        let dataEnd = bssStop ?? min(dataStart &+ Self.defaultDataSize, max(bankEnd, dataStart))
+        self.dataAlias = PhysRange(start: dataStart, size: dataEnd &- dataStart)
         self.kfencePool = kfencePool
         try validateCarveOuts()
     }
@@ -130,8 +146,15 @@ public struct MachineLayout: Equatable, Sendable {
         guard stext % 4096 == 0, stext >= kernelImage.start, stext < kernelImage.end else {
             throw LayoutError("layout \(name): _stext 0x\(String(stext, radix: 16)) is not a 4 KiB aligned address inside the kernel image \(kernelImage)")
         }
-        if let pool = kfencePool, pool.overlaps(kernelImage) {
-            throw LayoutError("layout \(name): kfence pool overlaps the kernel image")
+        guard dataAlias.start % 4096 == 0, dataAlias.size % 4096 == 0, dataAlias.start >= kernelImage.end,
+              dataAlias.start <= dataAlias.start &+ dataAlias.size,
+              dataAlias.size == 0 || banks.contains(where: { $0.contains(dataAlias) }) else {
+            throw LayoutError("layout \(name): __init_end 0x\(String(dataAlias.start, radix: 16)) and __bss_stop "
+                + "0x\(String(dataAlias.start &+ dataAlias.size, radix: 16)) must be 4 KiB aligned, in order after the "
+                + "kernel image \(kernelImage), and inside one memory bank")
+        }
+        if let pool = kfencePool, pool.overlaps(kernelImage) || pool.overlaps(dataAlias) {
+            throw LayoutError("layout \(name): kfence pool overlaps the kernel image or its data/bss \(dataAlias)")
         }
     }
 

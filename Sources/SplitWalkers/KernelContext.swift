@@ -1,3 +1,4 @@
+import LinearMap
 import PageTableModel
 
 /// The kernel and machine a simulation runs on: every switch the modelled kernel code
@@ -29,6 +30,8 @@ public struct KernelContext: Sendable, Equatable {
     /// arch_kfence_init_pool's "already PTE-mapped" early exit (b7737c38e7cb dropped its
     /// BBML2_NOABORT test).
     public var kfenceInitCheck: KfenceInitCheck = .v6_18
+    /// Which map_mem built the linear map every scenario starts from.
+    public var mapMem: MapMemVariant = .classic
 
     public init() {}
 }

@@ -23,6 +23,7 @@ struct MapOptions: ParsableArguments {
     @Option(name: .customLong("create-path"), help: help("create-path")) var createPath: String?
     @Option(help: help("boot")) var boot: String?
     @Option(name: .customLong("kfence-init"), help: help("kfence-init")) var kfenceInit: String?
+    @Option(name: .customLong("map-mem"), help: help("map-mem")) var mapMem: String?
     @Option(help: help("change")) var change: String?
     @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
     @Option(help: help("kfence")) var kfence: String?
@@ -56,6 +57,7 @@ struct MapOptions: ParsableArguments {
             ("create-path", createPath),
             ("boot", boot),
             ("kfence-init", kfenceInit),
+            ("map-mem", mapMem),
             ("change", change),
             ("rodata-full", rodataFull),
             ("kfence", kfence),

@@ -105,19 +105,31 @@ import LinearMap
     }
 
     @Test(arguments: [
-        (#"{"banks": [\#(bank)], "kfance": {"start": "0x90000000", "size": "2M"}}"#, #"unknown key "kfance"; accepted keys: name, banks, kernel, stext, kfence"#),
-        (#"{"bank": [\#(bank)]}"#, #"unknown key "bank"; accepted keys: name, banks, kernel, stext, kfence"#),
+        (#"{"banks": [\#(bank)], "kfance": {"start": "0x90000000", "size": "2M"}}"#, #"unknown key "kfance"; accepted keys: name, banks, kernel, stext, init_end, bss_stop, kfence"#),
+        (#"{"bank": [\#(bank)]}"#, #"unknown key "bank"; accepted keys: name, banks, kernel, stext, init_end, bss_stop, kfence"#),
         (#"{"banks": [{"start": "0x80000000", "size": "2G", "node": 1}]}"#, #"unknown key "node" in banks[0]; accepted keys: start, size"#),
         (#"{"banks": [\#(bank), {"start": "0x880000000", "sise": "1G"}]}"#, #"unknown key "sise" in banks[1]; accepted keys: start, size"#),
         (#"{"banks": [\#(bank)], "kernel": {"start": "0x80200000", "size": "2M", "end": "0x80400000"}}"#, #"unknown key "end" in kernel; accepted keys: start, size"#),
         (#"{"banks": [\#(bank)], "kfence": {"base": "0x90000000", "size": "2M"}}"#, #"unknown key "base" in kfence; accepted keys: start, size"#),
-        (#"{"banks": [\#(bank)], "a\nb": 1}"#, #"unknown key "a\nb"; accepted keys: name, banks, kernel, stext, kfence"#),
+        (#"{"banks": [\#(bank)], "a\nb": 1}"#, #"unknown key "a\nb"; accepted keys: name, banks, kernel, stext, init_end, bss_stop, kfence"#),
         (#"{"banks": [\#(bank)], "kernel": 5}"#, #"kernel must be an object {"start", "size"}"#),
         (#"{"banks": [\#(bank)], "name": 5}"#, #""name" must be a string"#),
         (#"{"banks": [\#(bank)], "kernel": {"start": "0x80200000"}}"#, #"kernel needs "size""#),
     ])
     func unknownKeysAndWrongShapesAreNamed(json: String, problem: String) {
         #expect(message(json) == problem)
+    }
+
+    /// __init_end and __bss_stop from a file, defaults cut at the bank's end, and the order
+    /// the symbols must keep.
+    @Test func dataAliasSymbols() throws {
+        let kernel = #""kernel": {"start": "0x80200000", "size": "0x1d00000"}"#
+        #expect(try load(#"{"banks": [\#(Self.bank)], \#(kernel), "init_end": "0x82b70000", "bss_stop": "0x82f00000"}"#).dataAlias
+            == PhysRange(start: 0x82B7_0000, size: 0x39_0000))
+        #expect(try load(#"{"banks": [{"start": "0x80000000", "size": "44M"}], \#(kernel)}"#).dataAlias
+            == PhysRange(start: 0x8287_0000, size: 0x39_0000))
+        let order = "layout x: __init_end 0x81000000 and __bss_stop 0x82f00000 must be 4 KiB aligned, in order after the kernel image [0x80200000, 0x81f00000), and inside one memory bank"
+        #expect(message(#"{"name": "x", "banks": [\#(Self.bank)], \#(kernel), "init_end": "0x81000000", "bss_stop": "0x82f00000"}"#) == order)
     }
 
     @Test func aNameWithACommaIsKept() throws {

@@ -129,7 +129,9 @@ struct RealBoot {
         let pool = kfenceEarly
             ? PhysRange(start: vars["__kfence_pool"]! - LinearMapRange.start + memstart, size: MachineLayout.kfencePoolSize)
             : nil
-        layout = try MachineLayout(name: name, banks: banks, kernelImage: image, stext: pa("_stext"), kfencePool: pool)
+        // kallsyms has __init_end but no __bss_stop: that one takes its default.
+        layout = try MachineLayout(name: name, banks: banks, kernelImage: image, stext: pa("_stext"),
+                                   initEnd: pa("__init_end"), kfencePool: pool)
         rodataFull = vars["rodata_full"]! != 0
         // 6.12 on a CPU without BBML2: PTEs whenever the direct map can change permissions.
         mode = rodataFull || !kfenceEarly ? .pte : .block
