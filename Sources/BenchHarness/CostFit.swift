@@ -135,10 +135,11 @@ public enum CostFit {
         return cells
     }
 
-    /// The run whose counts a cell's time is fitted to: map_mem, PTE-mapped (rodata=full),
-    /// on one bank of the cell's size, through the cell's create-path state.
+    /// The run whose counts a cell's time is fitted to: map_mem of the series' base
+    /// (v6.9-rc2), PTE-mapped (rodata=full), on one bank of the cell's size, through the
+    /// cell's create-path state.
     public static func spec(_ cell: Cell) throws(RunError) -> RunSpec {
-        try RunSpec.parse([("scenario", "boot"), ("mode", "pte"), ("layout", "single"),
+        try RunSpec.parse([("scenario", "boot"), ("kernel", "v6.9"), ("mode", "pte"), ("layout", "single"),
                            ("memory", String(cell.memory)), ("create-path", cell.state), ("boot", "map-mem")])
     }
 

@@ -20,7 +20,7 @@ func spec(_ pairs: [(String, String)]) throws -> RunSpec { try RunSpec.parse(pai
     }
 
     @Test func repaintReportsItsWalkAndPTEResult() throws {
-        let r = try ScenarioRunner.run(spec([("scenario", "repaint"), ("memory", "2G")]))
+        let r = try ScenarioRunner.run(spec([("scenario", "repaint"), ("memory", "2G"), ("map-mem", "classic")]))
         // Everything but the kernel alias's whole 2 MiB blocks ends up as plain PTEs.
         #expect(r.histogram.pud == 0 && r.histogram.pmdCont == 0 && r.histogram.pteCont == 0)
         #expect(r.counters.tlbiAll == 1 && r.errors == 0)

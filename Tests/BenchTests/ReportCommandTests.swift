@@ -28,7 +28,7 @@ import FoundationXML
         """
 
     @Test func ptdumpOfASmallMapMatchesTheHandWrittenText() throws {
-        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--mode", "block"])
+        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--mode", "block", "--map-mem", "classic"])
         #expect(r.status == 0)
         #expect(r.stdout == Self.expected)
     }
@@ -36,7 +36,7 @@ import FoundationXML
     /// The repaint keeps [lm_alias(_stext), lm_alias(__init_begin)): the alias's first
     /// block, holding [_text, _stext), is split with the rest; 14 blocks stay.
     @Test func ptdumpAfterARepaintShowsOnlyPagesBesideTheAlias() throws {
-        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--scenario", "repaint"])
+        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--scenario", "repaint", "--map-mem", "classic"])
         let lines = r.stdout.split(separator: "\n").dropFirst().dropLast().dropLast(2)  // markers, holes
         #expect(Array(lines) == [
             "0xffff000000000000-0xffff000000200000           2M PTE       RW NX SHD AF            UXN    MEM/NORMAL-TAGGED",
@@ -48,7 +48,7 @@ import FoundationXML
     }
 
     @Test func ptdumpWithKPTIShowsNGEverywhere() throws {
-        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--mode", "block", "--kpti", "on"])
+        let r = try BenchProcess.run(["ptdump", "--memory", "2G", "--mode", "block", "--kpti", "on", "--map-mem", "classic"])
         #expect(r.status == 0)
         #expect(r.stdout == Self.expected.replacingOccurrences(of: " AF    ", with: " AF NG "))
     }
@@ -97,7 +97,7 @@ import FoundationXML
         #expect(plot.status == 0)
         let svg = try String(contentsOf: dir.appendingPathComponent("barriers-perm.svg"), encoding: .utf8)
         #expect(svg.contains(">Lazy MMU on</text>") && !svg.contains("lazy off") && !svg.contains("1 GiB"))
-        #expect(svg.contains("lazy on · ") && svg.contains(">leaf (v6.18)</text>"))
+        #expect(svg.contains("lazy on ·") && svg.contains(">leaf (v6.18)</text>"))
     }
 
     @Test(arguments: [
