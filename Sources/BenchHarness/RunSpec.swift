@@ -42,6 +42,7 @@ public enum ScenarioSpec: Sendable, Equatable {
     case replay(ops: String, walker: WalkerKind, mode: MappingMode)
     case tlb(mode: MappingMode, access: AccessSpec)
     case mosaic(MosaicSpec)
+    case realmBoot(RealmBootSpec)
 }
 
 public struct PermSpec: Sendable, Equatable {
@@ -52,6 +53,10 @@ public struct PermSpec: Sendable, Equatable {
 
 public struct DebugPageallocSpec: Sendable, Equatable {
     public var events: Int, softirqShare: Double, nestedShare: Double, seed: UInt64
+}
+
+public struct RealmBootSpec: Sendable, Equatable {
+    public var mode: MappingMode, swiotlbBytes: UInt64, itsBytes: UInt64, seed: UInt64
 }
 
 public struct MosaicSpec: Sendable, Equatable {
@@ -137,6 +142,8 @@ extension RunSpec {
         c.forcePTEMapping = effectiveMode(v) == .pte
         c.ngMappings = v["kpti"] == "on"
         c.rodataFull = v["rodata-full"] != "off"
+        c.presentInvalid = v["present-invalid"] == "on"
+        c.systemBBML2 = v["system-bbml2"] != "off"
         return c
     }
 
@@ -175,6 +182,9 @@ extension RunSpec {
         case .mosaic:
             return .mosaic(MosaicSpec(walker: walker, mode: mode, fraction: Double(v["split-fraction"]!)!, seed: seed!,
                                       access: access(v, seed: seed)))
+        case .realmBoot:
+            return .realmBoot(RealmBootSpec(mode: mode, swiotlbBytes: UInt64(v["swiotlb-bytes"]!)!,
+                                            itsBytes: UInt64(v["its-bytes"]!)!, seed: seed!))
         }
     }
 
@@ -204,6 +214,7 @@ extension RunSpec {
         case .perm(let p): p.walker.rawValue
         case .replay(_, let walker, _): walker.rawValue
         case .mosaic(let m): m.walker.rawValue
+        case .realmBoot: WalkerKind.leaf.rawValue
         }
     }
 
