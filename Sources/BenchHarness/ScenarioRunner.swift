@@ -53,7 +53,7 @@ public enum ScenarioRunner {
         case .debugPagealloc:
             do { _ = try DebugPagealloc.outerPages(in: layout) } catch { throw RunError("--layout: \(error.description)") }
         case .realmBoot(let r):
-            do { _ = try realmBuffers(r, layout) } catch { throw RunError("--swiotlb-bytes: \(error.description)") }
+            do { _ = try realmBuffers(r, layout) } catch { throw RunError(error.description) }
         default: break
         }
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }

@@ -102,14 +102,16 @@ public struct Permissions {
         try updateRangeProt(addr, size: bytes(pages), makeValid.adding(set: Descriptor.write, clear: Descriptor.rdonly))
     }
 
-    /// set_memory_decrypted (a realm sharing pages with the host): __set_memory_enc_dec.
+    /// set_memory_decrypted in a realm (realm_set_memory_decrypted: sharing pages with the
+    /// host): __set_memory_enc_dec, and a WARN when it fails.
     public func setMemoryDecrypted(_ addr: UInt64, pages: Int) throws(KernelError) {
-        try setMemoryEncDec(addr, pages: pages, encrypt: false)
+        do { try setMemoryEncDec(addr, pages: pages, encrypt: false) } catch { pt.warn(); throw error }
     }
 
-    /// set_memory_encrypted (a realm taking pages back): __set_memory_enc_dec.
+    /// set_memory_encrypted in a realm (realm_set_memory_encrypted: taking pages back),
+    /// WARNing when it fails.
     public func setMemoryEncrypted(_ addr: UInt64, pages: Int) throws(KernelError) {
-        try setMemoryEncDec(addr, pages: pages, encrypt: true)
+        do { try setMemoryEncDec(addr, pages: pages, encrypt: true) } catch { pt.warn(); throw error }
     }
 
     /// __set_memory_enc_dec in a realm: break the mapping (invalid, PROT_NS_SHARED changed,

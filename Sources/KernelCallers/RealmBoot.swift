@@ -40,7 +40,7 @@ public struct RealmBoot {
         let page: UInt64 = 4096
         let size = alignUp(swiotlbBytes, page)
         guard let piece = layout.ordinaryPieces.last(where: { $0.start < dmaLimit && min($0.end, dmaLimit) - $0.start >= size }) else {
-            throw LayoutError("realm-boot: no ordinary memory below PA 4 GiB holds a \(ByteSize.format(size)) swiotlb buffer")
+            throw LayoutError("--swiotlb-bytes: no ordinary memory below PA 4 GiB holds a \(ByteSize.format(size)) buffer; use a smaller size")
         }
         let top = min(piece.end, dmaLimit)
         let swiotlb = layout.va(ofPA: top - size)..<layout.va(ofPA: top)
@@ -54,7 +54,7 @@ public struct RealmBoot {
             }
         }
         let tables = Int(alignUp(itsBytes, itsTableBytes) / itsTableBytes)
-        guard tables <= slots.count else { throw LayoutError("realm-boot: the ITS tables do not fit in ordinary memory") }
+        guard tables <= slots.count else { throw LayoutError("--its-bytes: \(tables) tables of 64K do not fit beside the swiotlb buffer; use a smaller size") }
         var rng = SplitMix64(seed: seed)
         var its: [Range<UInt64>] = []
         for k in 0..<tables {

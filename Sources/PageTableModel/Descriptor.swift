@@ -24,8 +24,9 @@ public struct Descriptor: Equatable, Hashable, Sendable, CustomStringConvertible
     public static let tableAF: UInt64 = 1 << 10
     public static let pxnTable: UInt64 = 1 << 59
     public static let uxnTable: UInt64 = 1 << 60
-    /// PROT_NS_SHARED: the top IPA bit, which a realm sets on pages shared with the host;
-    /// bit 47 for a realm with a 48-bit IPA space (rsi_ipa_limit is the VMM's choice).
+    /// PROT_NS_SHARED: the top IPA bit, which a realm sets on pages shared with the host
+    /// (arm64_rsi_init: BIT(config.ipa_bits - 1)); bit 47 for a 48-bit IPA space, which is
+    /// the VMM's choice.
     public static let nsShared: UInt64 = 1 << 47
     public static let outputAddressMask: UInt64 = 0x0000_ffff_ffff_f000
     public static let typeMask: UInt64 = 0b11

@@ -67,13 +67,14 @@ import Testing
 
     /// v6.18: swiotlb is shared in arch_mm_preinit and W1 returns 0 before the capabilities
     /// are final, so pageattr meets a partly covered PUD block each time: WARN, EINVAL, the
-    /// flush still runs (flush_tlb_all for 64M, 16 TLBIs for 64K), no second pass.
+    /// flush still runs (flush_tlb_all for 64M, 16 TLBIs for 64K), no second pass, and
+    /// realm_set_memory_decrypted WARNs: 2 WARNs per call.
     @Test func v618FailsOnEveryBlockMappedBuffer() throws {
         let (pt, done, tables) = try boot { $0.leafSplit = .v6_18 }
         #expect(done.calls == 2 && done.failed == 2)
         #expect(Barriers(pt.counters) == Barriers(dsbIshst: 2, isb: 2, dsbIsh: 2, tlbiPage: 16, tlbiAll: 1))
         #expect(tables == 0)
-        #expect(pt.counters.warnings == 2 && pt.counters.ebusyReturns == 0)
+        #expect(pt.counters.warnings == 4 && pt.counters.ebusyReturns == 0)
     }
 
     /// A PTE-mapped realm (no BBML2 on the boot CPU: force_pte_mapping()): nothing to split,
@@ -207,5 +208,26 @@ import Testing
         #expect(d.pmdWritten == 0 && d.pteWritten == 0 && d.tlbi == 0)
         let pmd = TablePage(TablePage(pt.root[0])[1])[0]
         #expect(!pmd.isValid && !pmd.isTable && pmd.raw & Descriptor.presentInvalid == 0)
+    }
+}
+
+/// __set_memory_enc_dec's masks on a PTE-mapped realm, one page.
+@Suite struct SetMemoryEncDecTests {
+    /// Decrypt sets PROT_NS_SHARED, encrypt clears it; the first pass flushes (one page),
+    /// the second does not. An address outside the linear map is EINVAL, and the realm
+    /// wrapper WARNs.
+    @Test func sharedBitAndFlushes() throws {
+        let layout = try singleLayout()
+        let pt = try buildMap(layout, mode: .pte)
+        let perms = Permissions(pt: pt, context: context { $0.forcePTEMapping = true; $0.presentInvalid = true })
+        let va = pageOffset + GiB
+        try perms.setMemoryDecrypted(va, pages: 1)
+        #expect(pt.translate(va)!.pa & Descriptor.nsShared != 0)
+        #expect(Barriers(pt.counters) == flushBarriers(pages: 1) + pairs(1))
+        try perms.setMemoryEncrypted(va, pages: 1)
+        #expect(pt.translate(va)!.pa & Descriptor.nsShared == 0)
+        #expect(pt.counters.warnings == 0)
+        #expect(throws: KernelError.einval) { try perms.setMemoryDecrypted(0xffff_8000_0000_0000, pages: 1) }
+        #expect(pt.counters.warnings == 1)
     }
 }
