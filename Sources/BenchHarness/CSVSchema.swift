@@ -135,6 +135,11 @@ public enum CSVSchema {
         c("calib_ns", "ns", "memset of calib_bytes in the same process", { String($0.calibrationNs) }),
         c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
         c("est_ns", "ns", "time the counts cost under --cost-model: Σ events × ns per event, rounded", { $0.estimatedNs.map { String(format: "%.0f", $0) } ?? "" }),
+        parameter("present-invalid", "on/off"),
+        parameter("swiotlb-bytes", "bytes"),
+        parameter("its-bytes", "bytes"),
+        n("warnings", "count", "WARN_ON splats: W1's boot windows, a failed split in update_range_prot, a block pageattr cannot cover", { $0.counters.warnings }),
+        n("ebusy", "count", "split_kernel_leaf_mapping -EBUSY returns in a boot window (f12b435de2f2)", { $0.counters.ebusyReturns }),
     ]
 }
 

@@ -24,7 +24,7 @@ public struct KernelVersion: Sendable {
     }
 
     /// The option words `--kernel` fills in (each stays an override).
-    public static let presetOptions = ["create-path", "map-mem", "lazy", "nesting", "variant", "kfence-init", "repeat-tlbi"]
+    public static let presetOptions = ["create-path", "map-mem", "lazy", "nesting", "variant", "kfence-init", "present-invalid", "repeat-tlbi"]
 
     public static func named(_ name: String) -> KernelVersion? {
         all.first { $0.name == name } ?? (name == "latest" ? all.last : nil)
@@ -110,7 +110,7 @@ extension KernelVersion {
                    verified: "mm-unstable 2026-01-21; in 7.0-rc6 per Kevin Brodsky"),
             Source(behaviour: "REPEAT_TLBI once per completion (per-sync)", commit: "a8f78680ee6b", verified: "Mark Rutland's 6.6.y cover letter: upstream since v7.0; also 6.18.y, 6.1.y, 5.10.y"),
         ])
-        release("v7.1", [
+        release("v7.1", set: ["present-invalid": "on", "variant": LeafSplitVersion.f12b435de2f2.rawValue], [
             Source(behaviour: "present-invalid large leaves; realm guests split at boot (-EBUSY windows)", commit: "15bfba1ad77f, f12b435de2f2",
                    verified: "torvalds master 2026-04-15 (arm64-upstream, after the v7.0 tag); f12b435de2f2 also 6.18.y"),
             Source(behaviour: "hot-remove refused when it splits a leaf; batched teardown flush", commit: "95a58852b0e5, 48478b9f7913",

@@ -23,6 +23,8 @@ public enum Scenario: String, Sendable, CaseIterable {
     case tlb
     /// Split a fraction of a block map to PTEs, then the access trace.
     case mosaic
+    /// A realm guest's early set_memory_decrypted calls (swiotlb, GIC ITS), two passes each.
+    case realmBoot = "realm-boot"
 }
 
 /// What the perm scenario makes of each area.
@@ -109,20 +111,20 @@ extension Parameter {
                   excluded: { v in MachineLayout.builtinNames.contains(v["layout"] ?? "") ? nil : "a JSON layout names its own \"kfence\" pool" },
                   fallback: { _ in "late" }, canonical: word(["late", "early"])),
         Parameter(name: "mode", column: "mode", form: words(MappingMode.allCases),
-                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic],
+                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic, .realmBoot],
                   fallback: { _ in nil }, canonical: word(MappingMode.allCases)),
         Parameter(name: "walker", column: "walker", form: words(WalkerKind.allCases),
                   help: "Split walker.", scenarios: [.perm, .replay, .mosaic], excluded: noSplitCode,
                   fallback: { _ in WalkerKind.leaf.rawValue }, canonical: word(WalkerKind.allCases)),
         Parameter(name: "variant", column: "variant",
-                  form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92",
-                  help: "Kernel code: the repaint, the kfence late init, or W1 before/after ce2b3a50ad92.",
-                  scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic],
+                  form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92|f12b435de2f2; realm-boot: f12b435de2f2|v6.18|before-ce2b3a50ad92",
+                  help: "Kernel code: the repaint, the kfence late init, or W1 before/after ce2b3a50ad92 or with f12b435de2f2's boot windows.",
+                  scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic, .realmBoot],
                   excluded: { v in noSplitCode(v) ?? (v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions") },
                   fallback: { variants(of: $0).first }, canonical: { $0 }),
         Parameter(name: "lazy", column: "lazy", form: "on|off",
                   help: "Lazy-MMU batching in the walkers and pageattr (arm64 v6.16+).",
-                  scenarios: [.perm, .repaint, .kfence, .debugPagealloc, .replay, .mosaic], fallback: { _ in "on" }, canonical: onOff),
+                  scenarios: [.perm, .repaint, .kfence, .debugPagealloc, .replay, .mosaic, .realmBoot], fallback: { _ in "on" }, canonical: onOff),
         Parameter(name: "nesting", column: "nesting", form: words(NestingPolicy.allCases),
                   help: "Nested lazy-MMU sections: tolerant, never-nest or counted.", scenarios: [.debugPagealloc],
                   excluded: { v in v["lazy"] == "off" ? "with --lazy off there are no lazy sections to nest" : nil },
@@ -172,7 +174,7 @@ extension Parameter {
         Parameter(name: "ops", column: "ops", form: "a CSV file with the header op,start,size,context[,backing]",
                   help: "The op trace to replay.", scenarios: [.replay], fallback: { _ in nil }, canonical: path),
         Parameter(name: "fail-after", column: "fail_after", form: "a whole number ≥ 0",
-                  help: "Inject ENOMEM after N more table allocations.", scenarios: [.boot, .perm, .repaint, .kfence, .replay, .mosaic],
+                  help: "Inject ENOMEM after N more table allocations.", scenarios: [.boot, .perm, .repaint, .kfence, .replay, .mosaic, .realmBoot],
                   fallback: { _ in nil }, canonical: whole(min: 0)),
         Parameter(name: "tlb", column: "tlb", form: "n1|v2", help: "Simulated TLB geometry; from --cpu unless given.", scenarios: tracing,
                   fallback: { _ in nil }, canonical: word(["n1", "v2"])),
@@ -190,7 +192,7 @@ extension Parameter {
         Parameter(name: "split-fraction", column: "split_fraction_requested", form: "a fraction 0…1",
                   help: "Share of the block map to split to PTEs.", scenarios: [.mosaic], fallback: { _ in "0" }, canonical: fraction),
         Parameter(name: "seed", column: "seed", form: "a whole number 0…2^64-1",
-                  help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic],
+                  help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic, .realmBoot],
                   excluded: { v in v.scenario == .tlb && !traceKinds.contains(v["trace"] ?? "") ? "a trace file has no random choices" : nil },
                   fallback: { _ in "1" }, canonical: { UInt64($0).map(String.init) }),
         Parameter(name: "cost-model", column: "cost_model", form: CostModel.form,
@@ -199,6 +201,16 @@ extension Parameter {
         Parameter(name: "repeat", column: "repeat", form: "a whole number 1…1000",
                   help: "Time the operation N times; report min and median.", scenarios: everywhere,
                   fallback: { _ in "1" }, canonical: { Int($0).flatMap { (1...1000).contains($0) ? String($0) : nil } }),
+        Parameter(name: "present-invalid", column: "present_invalid", form: "on|off",
+                  help: "Present-invalid kernel leaves (15bfba1ad77f): invalid blocks stay leaves, so pageattr and the walkers take them and ptdump shows them.",
+                  scenarios: [.perm, .kfence, .debugPagealloc, .replay, .realmBoot], fallback: { _ in "off" }, canonical: onOff),
+        Parameter(name: "swiotlb-bytes", column: "swiotlb_bytes", form: "a size such as 64M (a multiple of 4K)",
+                  help: "realm-boot: the swiotlb buffer swiotlb_update_mem_attributes shares (IO_TLB_DEFAULT_SIZE is 64M).",
+                  scenarios: [.realmBoot], fallback: { _ in "64M" }, canonical: pageMultiple),
+        Parameter(name: "its-bytes", column: "its_bytes", form: "a size such as 256K (a multiple of 64K)",
+                  help: "realm-boot: the GIC ITS tables shared at irqchip init, one set_memory_decrypted per 64K table.",
+                  scenarios: [.realmBoot], fallback: { _ in "256K" },
+                  canonical: { ByteSize.parse($0).flatMap { $0 % (64 << 10) == 0 && $0 <= 1 << 30 ? String($0) : nil } }),
     ]
 
     public static func named(_ name: String) -> Parameter? { all.first { $0.name == name } }
@@ -211,6 +223,7 @@ extension Parameter {
         switch scenario {
         case .repaint: Repaint.Variant.allCases.map(\.variantWord)
         case .kfence: ["ce2b3a50ad92", "before-ce2b3a50ad92"]
+        case .realmBoot: [LeafSplitVersion.f12b435de2f2, .v6_18, .beforeCE2B3A50AD92].map(\.rawValue)
         default: LeafSplitVersion.allCases.map(\.rawValue)
         }
     }
@@ -222,7 +235,7 @@ extension Parameter {
     }
     /// The scenarios whose measured operation flushes the TLB (boot: the fixmap's unmaps
     /// and the alias's flush).
-    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay]
+    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay, .realmBoot]
     static let tracing: Set<Scenario> = [.tlb, .mosaic]
     static let sizedLayouts: Set<String> = ["single", "numa2", "numa4"]
 }
@@ -242,6 +255,10 @@ private func word(_ names: [String]) -> @Sendable (String) -> String? { { names.
 
 private let onOff: @Sendable (String) -> String? = { boolean($0).map { $0 ? "on" : "off" } }
 private let path: @Sendable (String) -> String? = { $0.isEmpty ? nil : $0 }
+/// A non-zero multiple of 4K, at most 1T.
+private let pageMultiple: @Sendable (String) -> String? = {
+    ByteSize.parse($0).flatMap { $0 > 0 && $0 % 4096 == 0 && $0 <= 1 << 40 ? String($0) : nil }
+}
 
 /// Written at full precision: Swift prints the shortest text that parses back to the
 /// same Double.

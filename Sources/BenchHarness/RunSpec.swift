@@ -42,6 +42,7 @@ public enum ScenarioSpec: Sendable, Equatable {
     case replay(ops: String, walker: WalkerKind, mode: MappingMode)
     case tlb(mode: MappingMode, access: AccessSpec)
     case mosaic(MosaicSpec)
+    case realmBoot(RealmBootSpec)
 }
 
 public struct PermSpec: Sendable, Equatable {
@@ -52,6 +53,10 @@ public struct PermSpec: Sendable, Equatable {
 
 public struct DebugPageallocSpec: Sendable, Equatable {
     public var events: Int, softirqShare: Double, nestedShare: Double, seed: UInt64
+}
+
+public struct RealmBootSpec: Sendable, Equatable {
+    public var mode: MappingMode, swiotlbBytes: UInt64, itsBytes: UInt64, seed: UInt64
 }
 
 public struct MosaicSpec: Sendable, Equatable {
@@ -132,7 +137,8 @@ extension RunSpec {
 
     private static func context(_ v: ParameterValues) -> KernelContext {
         var c = KernelContext()
-        c.bbml2 = Preset.bbml2(v) == .all
+        c.bbml2 = Preset.bbml2(v) != .none
+        c.systemBBML2 = Preset.bbml2(v) == .all
         c.lazyMMU = v["lazy"] == "on"
         c.nesting = v["nesting"].flatMap(NestingPolicy.init) ?? .tolerant
         c.tlbiRange = v["tlbi-range"] == "on"
@@ -143,6 +149,7 @@ extension RunSpec {
         c.ngMappings = v["kpti"] == "on"
         c.rodataFull = v["rodata-full"] != "off"
         c.mapMem = MapMemVariant(rawValue: v["map-mem"]!)!
+        c.presentInvalid = v["present-invalid"] == "on"
         return c
     }
 
@@ -180,6 +187,9 @@ extension RunSpec {
         case .mosaic:
             return .mosaic(MosaicSpec(walker: walker, mode: mode, fraction: Double(v["split-fraction"]!)!, seed: seed!,
                                       access: access(v, seed: seed)))
+        case .realmBoot:
+            return .realmBoot(RealmBootSpec(mode: mode, swiotlbBytes: UInt64(v["swiotlb-bytes"]!)!,
+                                            itsBytes: UInt64(v["its-bytes"]!)!, seed: seed!))
         }
     }
 
@@ -204,10 +214,11 @@ extension RunSpec {
         case .boot: return "create"
         case .tlb: return "none"
         case .repaint(let variant): return !repaintRuns ? "none" : (variant == .yangV5 ? WalkerKind.range : .pagewalk).rawValue
+        case .realmBoot: return context.linearMapRequiresBBML2 ? WalkerKind.leaf.rawValue : "none"
         default: break
         }
         // Without BBML2_NOABORT on every CPU, W1 returns at once and nothing splits.
-        guard context.bbml2 else { return "none" }
+        guard context.systemBBML2 else { return "none" }
         return switch scenario {
         case .kfence(let variant, _): (variant == .splitPool && mode == .block ? WalkerKind.pagewalk : .leaf).rawValue
         case .perm(let p): p.walker.rawValue

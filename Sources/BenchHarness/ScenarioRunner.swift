@@ -52,6 +52,8 @@ public enum ScenarioRunner {
             do { backings = try areaBackings(p, layout) } catch { throw RunError("--request-pages: \(error.description)") }
         case .debugPagealloc:
             do { _ = try DebugPagealloc.outerPages(in: layout) } catch { throw RunError("--layout: \(error.description)") }
+        case .realmBoot(let r):
+            do { _ = try realmBuffers(r, layout) } catch { throw RunError(error.description) }
         default: break
         }
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
@@ -202,6 +204,10 @@ public enum ScenarioRunner {
             do { return Outcome(tlb: try prepared.tlbRun!.run(pt, layout)) } catch { return Outcome(errors: 1) }
         case .mosaic(let m):
             return mosaic(pt, m, prepared)
+        case .realmBoot(let r):
+            guard let buffers = try? realmBuffers(r, layout) else { return Outcome(errors: 1) }
+            let done = RealmBoot(pt: pt, layout: layout, context: context).run(buffers)
+            return Outcome(errors: done.failed, issued: done.calls)
         case .replay(let ops, let walker, _):
             let trace = prepared.trace!
             let perms = Permissions(pt: pt, context: context, walker: walker, vmalloc: VmallocSpace(linearOffset: layout.linearOffset))
@@ -226,6 +232,10 @@ public enum ScenarioRunner {
         // the chunks it was handed (the kernel alias's blocks) as they were.
         let left = pt.blockChunks(from: prepared.layout.linearStart, to: prepared.layout.linearEnd)
         return Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.chunks - left) / Double(done.chunks))
+    }
+
+    static func realmBuffers(_ r: RealmBootSpec, _ layout: MachineLayout) throws(LayoutError) -> RealmBoot.Buffers {
+        try RealmBoot.place(in: layout, swiotlbBytes: r.swiotlbBytes, itsBytes: r.itsBytes, seed: r.seed)
     }
 
     static func areaBackings(_ p: PermSpec, _ layout: MachineLayout) throws(LayoutError) -> AreaBackings {

@@ -65,6 +65,10 @@ public enum SummaryTable {
         case .mosaic:
             [mode, walker, key("asked", "split-fraction"), decimal("split", 4) { $0.splitFraction }, count("dsb ishst") { $0.counters.dsbIshst },
              count("isb") { $0.counters.isb }] + tables + [walksPer1k, reach, errors]
+        case .realmBoot:
+            [mode, key("variant", "variant"), key("present-invalid", "present-invalid"), key("bbml2", "bbml2")]
+                + barriers + [count("pt alloc") { $0.pagesAllocated }, count("warn") { $0.counters.warnings },
+                              count("ebusy") { $0.counters.ebusyReturns }, errors]
         }
     }
 

@@ -71,7 +71,7 @@ public enum Kfence {
     /// kernel (it makes force_pte_mapping() true there).
     public static func splitsPool(_ context: KernelContext) -> Bool {
         switch context.kfenceInitCheck {
-        case .v6_18: context.bbml2 && !context.forcePTEMapping
+        case .v6_18: context.bbml2 && context.systemBBML2 && !context.forcePTEMapping
         case .b7737c38e7cb: !context.forcePTEMapping
         }
     }
@@ -98,7 +98,8 @@ public enum Kfence {
             }
             phases.split = pt.counters.since(start)
             options.context.kfencePool = pool
-            options.context.leafSplit = .v6_18
+            // ce2b3a50ad92 is in: W1 is v6.18's, or a later one.
+            if options.context.leafSplit == .beforeCE2B3A50AD92 { options.context.leafSplit = .v6_18 }
         case .perGuardPage:
             options.context.leafSplit = .beforeCE2B3A50AD92
         }

@@ -86,21 +86,56 @@ public struct Permissions {
 
     /// set_memory_valid(addr, pages, enable): only making pages valid needs no TLB flush.
     public func setMemoryValid(_ addr: UInt64, pages: Int, enable: Bool) throws(KernelError) {
-        try changeMemoryCommon(addr, size: bytes(pages), enable ? .valid : .invalid)
+        try changeMemoryCommon(addr, size: bytes(pages), enable ? makeValid : makeInvalid)
     }
 
     /// set_direct_map_invalid_noflush, over `pages` pages: no TLB flush; nothing when
     /// can_set_direct_map() is false.
     public func setDirectMapInvalidNoflush(_ addr: UInt64, pages: Int = 1) throws(KernelError) {
         guard canSetDirectMap else { return }
-        try updateRangeProt(addr, size: bytes(pages), .invalid)
+        try updateRangeProt(addr, size: bytes(pages), makeInvalid)
     }
 
     /// set_direct_map_default_noflush, over `pages` pages: VALID|WRITE, no RDONLY; no flush.
     public func setDirectMapDefaultNoflush(_ addr: UInt64, pages: Int = 1) throws(KernelError) {
         guard canSetDirectMap else { return }
-        try updateRangeProt(addr, size: bytes(pages), .directMapDefault)
+        try updateRangeProt(addr, size: bytes(pages), makeValid.adding(set: Descriptor.write, clear: Descriptor.rdonly))
     }
+
+    /// set_memory_decrypted in a realm (realm_set_memory_decrypted: sharing pages with the
+    /// host): __set_memory_enc_dec, and a WARN when it fails.
+    public func setMemoryDecrypted(_ addr: UInt64, pages: Int) throws(KernelError) {
+        do { try setMemoryEncDec(addr, pages: pages, encrypt: false) } catch { pt.warn(); throw error }
+    }
+
+    /// set_memory_encrypted in a realm (realm_set_memory_encrypted: taking pages back),
+    /// WARNing when it fails.
+    public func setMemoryEncrypted(_ addr: UInt64, pages: Int) throws(KernelError) {
+        do { try setMemoryEncDec(addr, pages: pages, encrypt: true) } catch { pt.warn(); throw error }
+    }
+
+    /// __set_memory_enc_dec in a realm: break the mapping (invalid, PROT_NS_SHARED changed,
+    /// TLB flushed), the RSI call that changes the IPA state (no page-table work), then make
+    /// it valid again (no flush). EINVAL for an address outside the linear map.
+    public func setMemoryEncDec(_ addr: UInt64, pages: Int, encrypt: Bool) throws(KernelError) {
+        let size = bytes(pages)
+        guard addr >= LinearMapRange.start && addr < LinearMapRange.end else { throw .einval }  // __is_lm_address
+        let shared = ProtChange(set: encrypt ? 0 : Descriptor.nsShared, clear: encrypt ? Descriptor.nsShared : 0)
+        try changeMemoryCommon(addr, size: size, makeInvalid.adding(set: shared.setMask, clear: shared.clearMask))
+        try changeMemoryCommon(addr, size: size, makeValid)
+    }
+
+    /// The masks that make entries valid: VALID before 15bfba1ad77f; then
+    /// PTE_PRESENT_VALID_KERNEL (VALID | PTE_MAYBE_NG) set and PTE_PRESENT_INVALID cleared.
+    public var makeValid: ProtChange {
+        context.presentInvalid ? ProtChange(set: Descriptor.valid | maybeNG, clear: Descriptor.presentInvalid) : .valid
+    }
+
+    /// The masks that make entries invalid: the reverse of `makeValid`.
+    public var makeInvalid: ProtChange { ProtChange(set: makeValid.clearMask, clear: makeValid.setMask) }
+
+    /// PTE_MAYBE_NG: nG when the kernel uses non-global mappings.
+    private var maybeNG: UInt64 { context.ngMappings ? Descriptor.nG : 0 }
 
     /// can_set_direct_map(): rodata_full, debug_pagealloc (it forces PTE mappings), a
     /// late-init kfence pool (no early pool carved out at boot) or a realm (not modelled).
@@ -110,23 +145,27 @@ public struct Permissions {
 
     // MARK: The common path
 
-    /// __change_memory_common: the update, then a TLB flush of the range unless the change
-    /// only sets VALID (an invalid entry is never cached). The flush runs even when the
-    /// update failed, as in the kernel.
+    /// __change_memory_common: the update, then a TLB flush of the range unless the masks
+    /// are exactly `makeValid` (an invalid entry is never cached). The flush runs even when
+    /// the update failed, as in the kernel.
     public func changeMemoryCommon(_ start: UInt64, size: UInt64, _ change: ProtChange) throws(KernelError) {
         var failure: KernelError?
         do { try updateRangeProt(start, size: size, change) } catch { failure = error }
-        if change.needsFlush { flush.flushKernelRange(pt, from: start, to: start &+ size) }
+        if change != makeValid { flush.flushKernelRange(pt, from: start, to: start &+ size) }
         if let failure { throw failure }
     }
 
     /// update_range_prot: split [start, start + size) so no block or CONT group straddles
-    /// its ends, then rewrite every leaf in it, batched in lazy mode.
+    /// its ends (a failed split WARNs and skips the rewrite), then rewrite every leaf in
+    /// it, batched in lazy mode.
     public func updateRangeProt(_ start: UInt64, size: UInt64, _ change: ProtChange) throws(KernelError) {
-        try walker.split(pt, from: start, to: start &+ size)
+        do { try walker.split(pt, from: start, to: start &+ size) } catch {
+            pt.warn()
+            throw error
+        }
         var pageattr = PageAttr(change: change)
         try pt.inLazyMMU(context.lazyMMU) { () throws(KernelError) in
-            try pt.walkPageRange(from: start, to: start &+ size, &pageattr)
+            try pt.walkPageRange(from: start, to: start &+ size, presentInvalid: context.presentInvalid, &pageattr)
         }
     }
 
@@ -134,7 +173,9 @@ public struct Permissions {
 }
 
 /// pageattr_ops, for walk_kernel_page_table_range_lockless: a block must be covered
-/// exactly (EINVAL otherwise) and is rewritten whole; PTEs through the normal write.
+/// exactly (WARN, EINVAL otherwise) and is rewritten whole; PTEs through the normal write.
+/// The walker hands over only present blocks: an invalid block that lacks
+/// PTE_PRESENT_INVALID is skipped (pXd_sect() before 15bfba1ad77f).
 private struct PageAttr: PageWalkCallbacks {
     let change: ProtChange
 
@@ -158,7 +199,10 @@ private struct PageAttr: PageWalkCallbacks {
     private func block(_ level: Level, _ pt: PageTable, _ table: TablePage, _ i: Int, _ entry: Descriptor,
                        _ addr: UInt64, _ next: UInt64) throws(KernelError) -> PageWalkAction {
         guard !entry.isTable else { return .descend }
-        guard next &- addr == pt.geometry.size(level) else { throw .einval }
+        guard next &- addr == pt.geometry.size(level) else {
+            pt.warn()  // WARN_ON_ONCE: the range splits a block nobody split
+            throw .einval
+        }
         pt.set(level, table, i, change.applied(to: entry))
         return .skipSubtree
     }
@@ -172,9 +216,8 @@ public struct ProtChange: Sendable, Equatable {
 
     public static let readOnly = ProtChange(set: Descriptor.rdonly, clear: Descriptor.write)
     public static let readWrite = ProtChange(set: Descriptor.write, clear: Descriptor.rdonly)
+    /// set_memory_valid's masks before 15bfba1ad77f (`Permissions.makeValid` has both).
     public static let valid = ProtChange(set: Descriptor.valid, clear: 0)
-    public static let invalid = ProtChange(set: 0, clear: Descriptor.valid)
-    public static let directMapDefault = ProtChange(set: Descriptor.valid | Descriptor.write, clear: Descriptor.rdonly)
     /// set_memory_x / set_memory_nx: PTE_MAYBE_GP is PTE_GP only on a BTI kernel; 0 here.
     public static let executable = ProtChange(set: 0, clear: Descriptor.pxn)
     public static let nonExecutable = ProtChange(set: Descriptor.pxn, clear: 0)
@@ -183,6 +226,6 @@ public struct ProtChange: Sendable, Equatable {
     @inlinable public func applied(to d: Descriptor) -> Descriptor { Descriptor(raw: (d.raw & ~clearMask) | setMask) }
     /// Effective attributes after the change (what the oracle's `adjust` expects).
     public func applied(toAttributes a: UInt64) -> UInt64 { (a & ~clearMask) | setMask }
-    /// Only setting VALID needs no TLB maintenance.
-    public var needsFlush: Bool { setMask != Descriptor.valid || clearMask != 0 }
+    /// These masks with more bits set and cleared.
+    public func adding(set: UInt64, clear: UInt64) -> ProtChange { ProtChange(set: setMask | set, clear: clearMask | clear) }
 }

@@ -26,7 +26,7 @@ public enum Repaint {
     @discardableResult
     public static func linearMapMaybeSplitToPTEs(pt: PageTable, layout: MachineLayout, variant: Variant, mappedBlocks: Bool,
                                                  context: KernelContext) throws(KernelError) -> Bool {
-        guard mappedBlocks && !context.bbml2 else { return false }
+        guard mappedBlocks && !context.systemBBML2 else { return false }
         try linearMapSplitToPTEs(pt: pt, layout: layout, variant: variant, context: context)
         return true
     }

@@ -28,6 +28,11 @@ public struct Counters: Equatable, Sendable {
     /// Sleeping page-table allocations (GFP_KERNEL / GFP_PGTABLE_KERNEL) attempted in
     /// atomic (softirq) context: a kernel BUG, like a sleeping lock there.
     public var sleepingAllocInAtomic = 0
+    /// WARN_ON splats (split_kernel_leaf_mapping's boot windows, update_range_prot's
+    /// failed split).
+    public var warnings = 0
+    /// -EBUSY returns of split_kernel_leaf_mapping in a boot window (f12b435de2f2).
+    public var ebusyReturns = 0
 
     public init() {}
 
@@ -56,6 +61,8 @@ public struct Counters: Equatable, Sendable {
         d.sleepingLockInAtomic = sleepingLockInAtomic - earlier.sleepingLockInAtomic
         d.splitLockAcquisitions = splitLockAcquisitions - earlier.splitLockAcquisitions
         d.sleepingAllocInAtomic = sleepingAllocInAtomic - earlier.sleepingAllocInAtomic
+        d.warnings = warnings - earlier.warnings
+        d.ebusyReturns = ebusyReturns - earlier.ebusyReturns
         return d
     }
 }

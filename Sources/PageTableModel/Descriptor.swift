@@ -14,6 +14,8 @@ public struct Descriptor: Equatable, Hashable, Sendable, CustomStringConvertible
     public static let af: UInt64 = 1 << 10
     /// nG, reused as PRESENT_INVALID when VALID is clear.
     public static let nG: UInt64 = 1 << 11
+    /// PTE_PRESENT_INVALID: nG's bit while VALID is clear; pXd_present() holds for it.
+    public static let presentInvalid: UInt64 = nG
     public static let write: UInt64 = 1 << 51
     public static let cont: UInt64 = 1 << 52
     public static let pxn: UInt64 = 1 << 53
@@ -22,6 +24,10 @@ public struct Descriptor: Equatable, Hashable, Sendable, CustomStringConvertible
     public static let tableAF: UInt64 = 1 << 10
     public static let pxnTable: UInt64 = 1 << 59
     public static let uxnTable: UInt64 = 1 << 60
+    /// PROT_NS_SHARED: the top IPA bit, which a realm sets on pages shared with the host
+    /// (arm64_rsi_init: BIT(config.ipa_bits - 1)); bit 47 for a 48-bit IPA space, which is
+    /// the VMM's choice.
+    public static let nsShared: UInt64 = 1 << 47
     public static let outputAddressMask: UInt64 = 0x0000_ffff_ffff_f000
     public static let typeMask: UInt64 = 0b11
 
@@ -29,6 +35,11 @@ public struct Descriptor: Equatable, Hashable, Sendable, CustomStringConvertible
 
     @inlinable public var isValid: Bool { raw & Self.valid != 0 }
     @inlinable public var isNone: Bool { raw == 0 }
+    /// pXd_present() when kernel entries made invalid keep PTE_PRESENT_INVALID
+    /// (15bfba1ad77f); without it the walkers take only valid entries as present.
+    @inlinable public func isPresent(presentInvalid: Bool) -> Bool {
+        isValid || (presentInvalid && raw & Self.presentInvalid != 0)
+    }
     /// Table descriptor (meaningful at levels 0–2 only).
     @inlinable public var isTable: Bool { raw & Self.typeMask == 0b11 }
     @inlinable public var isBlock: Bool { raw & Self.typeMask == 0b01 }

@@ -234,6 +234,12 @@ public final class PageTable {
         if context != .task { counters.sleepingLockInAtomic += 1 }
     }
 
+    /// A WARN_ON that fired.
+    public func warn() { counters.warnings += 1 }
+
+    /// A split refused with -EBUSY.
+    public func countEBUSY() { counters.ebusyReturns += 1 }
+
     /// Runs `body` as if in softirq context.
     public func inSoftirq<R>(_ body: () throws -> R) rethrows -> R {
         let saved = context

@@ -4,6 +4,8 @@
 /// A kernel error return.
 public enum KernelError: Error, Equatable, Sendable {
     case enomem, einval
+    /// split_kernel_leaf_mapping refusing a split in a boot window (f12b435de2f2).
+    case ebusy
 }
 
 extension PageTable {
@@ -45,6 +47,8 @@ extension PageTable {
         guard let child = allocateTable(level.next, kind) else { throw .enomem }
         var entry = block.clearing(Descriptor.cont)
         entry = level.next == .pte ? entry.asPage : entry.asBlock
+        // A present-invalid block (15bfba1ad77f) gives present-invalid children.
+        if !block.isValid { entry = entry.setting(Descriptor.presentInvalid).clearing(Descriptor.valid) }
         if toCont { entry = entry.setting(Descriptor.cont) }
         setAll(level.next, child, first: entry.with(outputAddress: block.outputAddress),
                step: geometry.size(level.next), fill: stores)

@@ -34,7 +34,8 @@ extension PageTable {
                 if !isAligned(entry.outputAddress, size) {
                     report("\(level.name) at 0x\(String(va, radix: 16)): output address not aligned to \(size)")
                 }
-                if let off = linearOffset, va < LinearMapRange.end, entry.outputAddress &- va != off {
+                // A realm's shared pages map the same page at its NS-shared IPA alias.
+                if let off = linearOffset, va < LinearMapRange.end, (entry.outputAddress & ~Descriptor.nsShared) &- va != off {
                     report("\(level.name) at 0x\(String(va, radix: 16)): maps PA 0x\(String(entry.outputAddress, radix: 16)), not the linear PA")
                 }
                 if entry.isCont, let why = contGroupProblem(table, level, i) {

@@ -5,18 +5,23 @@ import PageTableModel
 // so it can be diffed against a real machine's. Adjacent entries at the same level with
 // the same attribute bits share one line. Like the kernel, an absent range prints as a
 // line with a size and the level of the empty entry but no attributes, and an invalid
-// non-zero entry prints its bits with "F". Each leaf prints its own bits: table
+// non-zero entry prints its bits with "F" where the generic walker hands it over: every
+// PTE, but a PMD/PUD block only when pXd_leaf() holds, i.e. when it keeps
+// PTE_PRESENT_INVALID (15bfba1ad77f). Before that, an invalid block is skipped unnoted
+// (walk_pmd_range: "!pmd_present → nothing to do") and arm64's note_page prints the
+// previous run up to the next noted address, so the block looks like its neighbour. Each leaf prints its own bits: table
 // descriptors (PXNTable, UXNTable, TABLE_AF) are neither printed nor folded into leaves.
 
 /// ptdump of the linear map as the kernel prints it: the whole [PAGE_OFFSET, PAGE_END)
-/// region, holes past the last bank included, whatever the layout.
-public func ptdump(_ pt: PageTable, layout: MachineLayout) -> String {
-    ptdump(pt, range: LinearMapRange.start..<LinearMapRange.end)
+/// region, holes past the last bank included, whatever the layout. `presentInvalid`: the
+/// kernel has 15bfba1ad77f.
+public func ptdump(_ pt: PageTable, layout: MachineLayout, presentInvalid: Bool = false) -> String {
+    ptdump(pt, range: LinearMapRange.start..<LinearMapRange.end, presentInvalid: presentInvalid)
 }
 
 /// ptdump of the VA range `range`, between the "Linear Mapping" markers.
-public func ptdump(_ pt: PageTable, range: Range<UInt64>) -> String {
-    var dump = PTDumpState(geometry: pt.geometry)
+public func ptdump(_ pt: PageTable, range: Range<UInt64>, presentInvalid: Bool = false) -> String {
+    var dump = PTDumpState(geometry: pt.geometry, presentInvalid: presentInvalid)
     var cursor = range.lowerBound
     for leaf in pt.leaves(from: range.lowerBound, to: range.upperBound) {
         let start = max(leaf.va, range.lowerBound), end = min(leaf.end, range.upperBound)
@@ -54,13 +59,14 @@ struct PTDumpState {
     static let columnMask = columns.reduce(0) { $0 | $1.mask }
 
     let geometry: Geometry
+    let presentInvalid: Bool
     var text = "---[ Linear Mapping start ]---\n"
     var level: Level?
     var start: UInt64 = 0
     var end: UInt64 = 0
     var prot: UInt64 = 0
 
-    init(geometry: Geometry) { self.geometry = geometry }
+    init(geometry: Geometry, presentInvalid: Bool) { (self.geometry, self.presentInvalid) = (geometry, presentInvalid) }
 
     mutating func note(_ level: Level, _ from: UInt64, _ to: UInt64, _ prot: UInt64) {
         if level == self.level && prot == self.prot && from == end {
@@ -78,7 +84,12 @@ struct PTDumpState {
             let (level, entry) = stoppingEntry(pt, va)
             let size = geometry.size(level)
             let next = min(alignDown(va, size) &+ size, to)
-            note(level, va, next, entry.raw & Self.columnMask)
+            if level != .pte && !entry.isNone && !entry.isPresent(presentInvalid: presentInvalid) {
+                // Not a leaf to the walker: nothing noted, the pending run reaches over it.
+                if self.level != nil { end = next }
+            } else {
+                note(level, va, next, entry.raw & Self.columnMask)
+            }
             va = next
         }
     }

@@ -32,15 +32,59 @@ public struct KernelContext: Sendable, Equatable {
     public var kfenceInitCheck: KfenceInitCheck = .v6_18
     /// Which map_mem built the linear map every scenario starts from.
     public var mapMem: MapMemVariant = .classic
+    /// Present-invalid kernel leaves, commit 15bfba1ad77f ("Handle invalid large leaf
+    /// mappings correctly"; arm64 for-next/core April 2026, in 7.0.1 stable): an entry made
+    /// invalid keeps PTE_PRESENT_INVALID so pXd_present()/pXd_leaf() stay true, the walkers
+    /// and pageattr take invalid blocks as leaves, split_pmd/split_pud give an invalid
+    /// block invalid children, and set_memory_valid's masks move nG and PRESENT_INVALID.
+    /// Off (v6.18): invalid kernel entries are not present, so W1 and pageattr skip them.
+    public var presentInvalid = false
+    /// Every CPU has BBML2_NOABORT, so system_supports_bbml2_noabort() holds once the
+    /// capabilities are final; false on a mixed system (a secondary lacks it), where
+    /// setup_system_features() repaints the map to PTEs. `bbml2` is the boot CPU's.
+    public var systemBBML2 = true
+    /// How far boot has come, for W1's boot windows (f12b435de2f2).
+    public var bootPhase = BootPhase.running
 
     public init() {}
+
+    /// linear_map_requires_bbml2, set by map_mem on the boot CPU: the map has blocks or
+    /// CONT entries (no force_pte_mapping()) and can change (can_set_direct_map()).
+    public var linearMapRequiresBBML2: Bool { bbml2 && !forcePTEMapping }
 }
 
-/// split_kernel_leaf_mapping as merged in v6.18, or as it was before commit ce2b3a50ad92
-/// (which added the force_pte_mapping() / kfence-pool early exit).
+/// The boot state split_kernel_leaf_mapping consults since f12b435de2f2.
+public struct BootPhase: Sendable, Equatable {
+    /// page_alloc_available: set at the start of mem_init().
+    public var pageAllocatorUp: Bool
+    /// num_online_cpus().
+    public var onlineCPUs: Int
+    /// system_capabilities_finalized(): setup_system_features() has run (smp_cpus_done).
+    public var capabilitiesFinal: Bool
+
+    public init(pageAllocatorUp: Bool, onlineCPUs: Int, capabilitiesFinal: Bool) {
+        (self.pageAllocatorUp, self.onlineCPUs, self.capabilitiesFinal) = (pageAllocatorUp, onlineCPUs, capabilitiesFinal)
+    }
+
+    /// arch_mm_preinit(): memblock only, the boot CPU alone.
+    public static let archMMPreinit = BootPhase(pageAllocatorUp: false, onlineCPUs: 1, capabilitiesFinal: false)
+    /// mem_init() onwards, up to smp_init(): page allocator up, one CPU (init_IRQ runs here).
+    public static let beforeSMP = BootPhase(pageAllocatorUp: true, onlineCPUs: 1, capabilitiesFinal: false)
+    /// smp_init() has onlined `cpus` CPUs; smp_cpus_done() has not finalized the capabilities.
+    public static func bringingUpSMP(cpus: Int) -> BootPhase {
+        BootPhase(pageAllocatorUp: true, onlineCPUs: cpus, capabilitiesFinal: false)
+    }
+    /// After smp_cpus_done(): the booted system.
+    public static let running = BootPhase(pageAllocatorUp: true, onlineCPUs: 2, capabilitiesFinal: true)
+}
+
+/// split_kernel_leaf_mapping as merged in v6.18, as it was before commit ce2b3a50ad92
+/// (which added the force_pte_mapping() / kfence-pool early exit), or with f12b435de2f2's
+/// boot windows (arm64 for-next/core April 2026; 6.18.y and 7.0.y stable).
 public enum LeafSplitVersion: String, Sendable, CaseIterable {
     case v6_18 = "v6.18"
     case beforeCE2B3A50AD92 = "before-ce2b3a50ad92"
+    case f12b435de2f2 = "f12b435de2f2"
 }
 
 /// arch_kfence_init_pool's early exit: as ce2b3a50ad92 added it (v6.18: no split without

@@ -47,8 +47,10 @@ extension PageWalkCallbacks {
 // them directly instead of through protocol witnesses, once per entry.
 extension PageTable {
     /// walk_page_range_novma over the kernel map: one descent, stopping at the first error;
-    /// EINVAL for a range outside the kernel half.
-    @inlinable public func walkPageRange<C: PageWalkCallbacks>(from start: UInt64, to end: UInt64,
+    /// EINVAL for a range outside the kernel half. The callbacks see every present entry:
+    /// with `presentInvalid` (15bfba1ad77f) that includes invalid leaves keeping
+    /// PTE_PRESENT_INVALID, so pXd_leaf() holds for an invalid block.
+    @inlinable public func walkPageRange<C: PageWalkCallbacks>(from start: UInt64, to end: UInt64, presentInvalid: Bool = false,
                                                     _ callbacks: inout C) throws(KernelError) {
         try checkRange(from: start, to: end)
         beginWalk()
@@ -56,7 +58,7 @@ extension PageTable {
         while addr < end {
             let next = Self.boundary(addr, end, geometry.size(.pgd))
             let pgd = read(root, geometry.index(addr, .pgd))
-            if pgd.isValid { try walkLevel(.pud, TablePage(pgd), addr, next, &callbacks) }
+            if pgd.isValid { try walkLevel(.pud, TablePage(pgd), addr, next, presentInvalid, &callbacks) }
             addr = next
         }
     }
@@ -69,7 +71,7 @@ extension PageTable {
     /// PUD or PMD entries of one table: callback, then descend unless the callback said
     /// not to or the entry is (still) a leaf.
     @inlinable func walkLevel<C: PageWalkCallbacks>(_ level: Level, _ table: TablePage, _ start: UInt64,
-                                                 _ end: UInt64, _ callbacks: inout C) throws(KernelError) {
+                                                 _ end: UInt64, _ presentInvalid: Bool, _ callbacks: inout C) throws(KernelError) {
         if level == .pte { return try walkPTEs(table, start, end, &callbacks) }
         let size = geometry.size(level)
         var addr = start
@@ -77,14 +79,14 @@ extension PageTable {
             let next = Self.boundary(addr, end, size)
             let i = geometry.index(addr, level)
             var entry = read(table, i)
-            if entry.isValid {
+            if entry.isPresent(presentInvalid: presentInvalid) {
                 let action = level == .pud
                     ? try callbacks.pudEntry(self, table, i, entry, addr, next)
                     : try callbacks.pmdEntry(self, table, i, entry, addr, next)
                 // A leaf the callback split is now a table: look again.
                 if action == .descend && !entry.isTable { entry = read(table, i) }
                 if action == .descend && entry.isValid && entry.isTable {
-                    try walkLevel(level.next, TablePage(entry), addr, next, &callbacks)
+                    try walkLevel(level.next, TablePage(entry), addr, next, presentInvalid, &callbacks)
                 }
             }
             addr = next

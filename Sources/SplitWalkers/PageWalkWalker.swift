@@ -21,7 +21,7 @@ public struct PageWalkWalker: SplitWalker {
                                  gfp: AllocationKind) throws(KernelError) {
         var callbacks = SplitToPTEs(gfp: gfp, fill: options.tableFill)
         try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in
-            try pt.walkPageRange(from: start, to: end, &callbacks)
+            try pt.walkPageRange(from: start, to: end, presentInvalid: options.context.presentInvalid, &callbacks)
         }
     }
 }

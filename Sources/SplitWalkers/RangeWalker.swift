@@ -18,7 +18,7 @@ public struct RangeWalker: SplitWalker {
     /// split_kernel_pgtable_mapping(start, end, flags): GFP_ATOMIC when a flag is set.
     public func splitKernelPgtableMapping(_ pt: PageTable, _ start: UInt64, _ end: UInt64) throws(KernelError) {
         try pt.checkRange(from: start, to: end)
-        let walk = RangeSplit(pt: pt, flags: options.flags)
+        let walk = RangeSplit(pt: pt, flags: options.flags, presentInvalid: options.context.presentInvalid)
         pt.takeSplitLock()
         try pt.inLazyMMU(options.context.lazyMMU) { () throws(KernelError) in
             pt.beginWalk()
@@ -34,14 +34,19 @@ private struct RangeSplit {
     let noBlock: Bool
     let noCont: Bool
     let kind: AllocationKind
+    /// 15bfba1ad77f: invalid leaves keeping PTE_PRESENT_INVALID are present.
+    let presentInvalid: Bool
 
-    init(pt: PageTable, flags: MapFlags) {
+    init(pt: PageTable, flags: MapFlags, presentInvalid: Bool) {
+        self.presentInvalid = presentInvalid
         self.pt = pt
         g = pt.geometry
         noBlock = flags.contains(.noBlock)
         noCont = flags.contains(.noCont)
         kind = noBlock || noCont ? .atomic : .kernel
     }
+
+    private func present(_ entry: Descriptor) -> Bool { entry.isPresent(presentInvalid: presentInvalid) }
 
     /// With no flag, nothing under an entry the range covers whole needs splitting.
     private var coveredIsDone: Bool { !noBlock && !noCont }
@@ -80,7 +85,7 @@ private struct RangeSplit {
             }
             let i = g.index(addr, level)
             var entry = pt.read(table, i)
-            if entry.isValid && !entry.isTable {
+            if present(entry) && !entry.isTable {
                 if covered && !noBlock {
                     addr = next
                     continue
@@ -88,7 +93,7 @@ private struct RangeSplit {
                 try splitBlock(level, table, i)
                 entry = pt.read(table, i)
             }
-            if entry.isValid { try descend(level.next, TablePage(entry), addr, next) }
+            if entry.isTable { try descend(level.next, TablePage(entry), addr, next) }
             addr = next
         }
     }
@@ -114,7 +119,7 @@ private struct RangeSplit {
             }
             let i = g.index(addr, .pmd)
             let entry = pt.read(table, i)
-            if entry.isValid && !entry.isTable && entry.isCont { pt.splitContPMD(table, i) }
+            if present(entry) && !entry.isTable && entry.isCont { pt.splitContPMD(table, i) }
             try entries(.pmd, table, addr, next)
             addr = next
         }
@@ -132,7 +137,7 @@ private struct RangeSplit {
             }
             let i = g.index(addr, .pte)
             let entry = pt.read(table, i)
-            if entry.isValid && entry.isCont { pt.splitContPTE(table, i) }
+            if present(entry) && entry.isCont { pt.splitContPTE(table, i) }
             addr = next
         }
     }

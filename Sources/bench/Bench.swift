@@ -69,6 +69,9 @@ struct Run: ParsableCommand {
                 --zipf 1.1 --accesses 500000 --repeat 3
               bench run --scenario mosaic --split-fraction 0.01 \\
                 --trace hotset --working-set 128K --kfence early
+              bench run --scenario realm-boot --memory 4G --variant v6.18 \\
+                --present-invalid on --bbml2 boot-only --swiotlb-bytes 64M \\
+                --its-bytes 256K
             """)
 
     @OptionGroup var simulation: SimulationOptions

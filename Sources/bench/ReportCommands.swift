@@ -25,8 +25,9 @@ struct PTDump: ParsableCommand {
 
     func run() throws {
         try Bench.reportingErrors {
-            let (pt, layout) = try ScenarioRunner.finalMap(try RunSpec.parse(map.given))
-            print(ptdump(pt, layout: layout), terminator: "")
+            let spec = try RunSpec.parse(map.given)
+            let (pt, layout) = try ScenarioRunner.finalMap(spec)
+            print(ptdump(pt, layout: layout, presentInvalid: spec.context.presentInvalid), terminator: "")
         }
     }
 }

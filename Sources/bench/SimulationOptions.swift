@@ -36,6 +36,9 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("ops")) var ops: String?
     @Option(name: .customLong("fail-after"), help: help("fail-after")) var failAfter: String?
     @Option(name: .customLong("split-fraction"), help: help("split-fraction")) var splitFraction: String?
+    @Option(name: .customLong("present-invalid"), help: help("present-invalid")) var presentInvalid: String?
+    @Option(name: .customLong("swiotlb-bytes"), help: help("swiotlb-bytes")) var swiotlbBytes: String?
+    @Option(name: .customLong("its-bytes"), help: help("its-bytes")) var itsBytes: String?
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
@@ -70,6 +73,9 @@ struct MapOptions: ParsableArguments {
             ("ops", ops),
             ("fail-after", failAfter),
             ("split-fraction", splitFraction),
+            ("present-invalid", presentInvalid),
+            ("swiotlb-bytes", swiotlbBytes),
+            ("its-bytes", itsBytes),
         ])
     }
 }

@@ -80,7 +80,7 @@ import FoundationXML
         let text = try String(contentsOf: svg, encoding: .utf8)
         // The two memory sizes label the bars; the title keeps what all runs shared.
         #expect(text.contains(">Barriers per split walker — perm, 20 requests</text>"))
-        #expect(text.contains(">1 GiB</text>") && text.contains(">2 GiB</text>") && text.contains(">leaf (v6.18)</text>"))
+        #expect(text.contains(">1 GiB</text>") && text.contains(">2 GiB</text>") && text.contains(">leaf (f12b435de2f2)</text>"))
     }
 
     @Test func plotWritesIntoPlotsInTheCurrentFolderByDefault() throws {
@@ -97,7 +97,7 @@ import FoundationXML
         #expect(plot.status == 0)
         let svg = try String(contentsOf: dir.appendingPathComponent("barriers-perm.svg"), encoding: .utf8)
         #expect(svg.contains(">Lazy MMU on</text>") && !svg.contains("lazy off") && !svg.contains("1 GiB"))
-        #expect(svg.contains("lazy on ·") && svg.contains(">leaf (v6.18)</text>"))
+        #expect(svg.contains("lazy on ·") && svg.contains(">leaf (f12b435de2f2)</text>"))
     }
 
     @Test(arguments: [

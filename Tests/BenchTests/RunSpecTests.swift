@@ -13,6 +13,7 @@ import Testing
         "nested-share": "0.2", "ops": "ops.csv", "fail-after": "3", "tlb": "v2", "trace": "uniform", "accesses": "5",
         "zipf": "1.5", "working-set": "1M", "split-fraction": "0.3", "seed": "9", "repeat": "2", "cost-model": "altra-vm",
         "map-mem": "overlay",
+        "present-invalid": "on", "swiotlb-bytes": "32M", "its-bytes": "128K",
     ]
 
     @Test func everyParameterHasASample() {
