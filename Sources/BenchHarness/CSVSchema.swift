@@ -128,6 +128,10 @@ public enum CSVSchema {
         c("calib_ns", "ns", "memset of calib_bytes in the same process", { String($0.calibrationNs) }),
         c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
         c("est_ns", "ns", "time the counts cost under --cost-model: Σ events × ns per event, rounded", { $0.estimatedNs.map { String(format: "%.0f", $0) } ?? "" }),
+        parameter("hotplug-bytes", "bytes"),
+        parameter("hotplug-remove", "bytes"),
+        n("tlbi_pgtable", "count", "tlbi vaae1is (__flush_tlb_kernel_pgtable: one per freed table)", { $0.counters.tlbiPageAllLevels }),
+        c("hotplug_refused", "count", "hotplug: hot-removes the memory notifier refused (NOTIFY_BAD: an edge splits a leaf)", { $0.spec.kind == .hotplug ? String($0.hotplugRefusals) : "" }),
     ]
 }
 

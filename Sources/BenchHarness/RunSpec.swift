@@ -42,12 +42,21 @@ public enum ScenarioSpec: Sendable, Equatable {
     case replay(ops: String, walker: WalkerKind, mode: MappingMode)
     case tlb(mode: MappingMode, access: AccessSpec)
     case mosaic(MosaicSpec)
+    case hotplug(HotplugSpec)
 }
 
 public struct PermSpec: Sendable, Equatable {
     public var walker: WalkerKind, mode: MappingMode
     /// `requests` areas of `size` pages, backed as `placement` says, each made `change`.
     public var requests: Int, size: RequestPagesSpec, placement: BackingPlacement, change: PermChange, seed: UInt64
+}
+
+public struct HotplugSpec: Sendable, Equatable {
+    public var mode: MappingMode
+    /// The hot bank's size, and how much of it (from its start) is removed.
+    public var bytes: UInt64, removeBytes: UInt64
+    /// `areas` vmalloc areas of `size` pages backed by the bank's pages, churned between.
+    public var areas: Int, size: RequestPagesSpec, seed: UInt64
 }
 
 public struct DebugPageallocSpec: Sendable, Equatable {
@@ -137,6 +146,7 @@ extension RunSpec {
         c.forcePTEMapping = effectiveMode(v) == .pte
         c.ngMappings = v["kpti"] == "on"
         c.rodataFull = v["rodata-full"] != "off"
+        if v.scenario == .hotplug { c.hotplug = HotplugRules(rawValue: v["variant"]!)! }
         return c
     }
 
@@ -175,6 +185,14 @@ extension RunSpec {
         case .mosaic:
             return .mosaic(MosaicSpec(walker: walker, mode: mode, fraction: Double(v["split-fraction"]!)!, seed: seed!,
                                       access: access(v, seed: seed)))
+        case .hotplug:
+            let bytes = UInt64(v["hotplug-bytes"]!)!
+            let remove = v["hotplug-remove"] == "all" ? bytes : UInt64(v["hotplug-remove"]!)!
+            guard remove <= bytes else {
+                throw RunError("--hotplug-remove: \(ByteSize.format(remove)) is more than the \(ByteSize.format(bytes)) bank; use all or at most --hotplug-bytes")
+            }
+            return .hotplug(HotplugSpec(mode: mode, bytes: bytes, removeBytes: remove, areas: Int(v["requests"]!)!,
+                                        size: RequestPagesSpec(text: v["request-pages"]!)!, seed: seed!))
         }
     }
 
@@ -200,7 +218,7 @@ extension RunSpec {
         case .tlb: "none"
         case .repaint(let variant): (variant == .yangV5 ? WalkerKind.range : .pagewalk).rawValue
         case .kfence(let variant, _): (variant == .splitPool ? WalkerKind.pagewalk : .leaf).rawValue
-        case .debugPagealloc: WalkerKind.leaf.rawValue
+        case .debugPagealloc, .hotplug: WalkerKind.leaf.rawValue
         case .perm(let p): p.walker.rawValue
         case .replay(_, let walker, _): walker.rawValue
         case .mosaic(let m): m.walker.rawValue

@@ -65,6 +65,10 @@ public enum SummaryTable {
         case .mosaic:
             [mode, walker, key("asked", "split-fraction"), decimal("split", 4) { $0.splitFraction }, count("dsb ishst") { $0.counters.dsbIshst },
              count("isb") { $0.counters.isb }] + tables + [walksPer1k, reach, errors]
+        case .hotplug:
+            [mode, key("variant", "variant"), key("bank", "hotplug-bytes"), key("removed", "hotplug-remove")] + barriers
+                + [count("refused") { $0.hotplugRefusals }, count("pt alloc") { $0.pagesAllocated },
+                   count("pt free") { $0.pagesFreed }, errors, milliseconds]
         }
     }
 

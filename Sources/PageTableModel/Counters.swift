@@ -10,6 +10,8 @@ public struct Counters: Equatable, Sendable {
     public var tlbiRange = 0
     /// `tlbi vmalle1is`.
     public var tlbiAll = 0
+    /// `tlbi vaae1is` (by VA, all levels: a freed table's walk-cache entries).
+    public var tlbiPageAllLevels = 0
     /// Descriptor stores per level, kept as plain stored Ints: the primitives add to them
     /// on every store, and an Array there costs a uniqueness and a bounds check each time.
     public var pgdWritten = 0
@@ -29,7 +31,7 @@ public struct Counters: Equatable, Sendable {
 
     public init() {}
 
-    public var tlbi: Int { tlbiPage + tlbiRange + tlbiAll }
+    public var tlbi: Int { tlbiPage + tlbiRange + tlbiAll + tlbiPageAllLevels }
     public var totalEntriesWritten: Int { pgdWritten + pudWritten + pmdWritten + pteWritten }
 
     /// Descriptor stores per level (pgd, pud, pmd, pte).
@@ -44,6 +46,7 @@ public struct Counters: Equatable, Sendable {
         d.tlbiPage = tlbiPage - earlier.tlbiPage
         d.tlbiRange = tlbiRange - earlier.tlbiRange
         d.tlbiAll = tlbiAll - earlier.tlbiAll
+        d.tlbiPageAllLevels = tlbiPageAllLevels - earlier.tlbiPageAllLevels
         d.pgdWritten = pgdWritten - earlier.pgdWritten
         d.pudWritten = pudWritten - earlier.pudWritten
         d.pmdWritten = pmdWritten - earlier.pmdWritten

@@ -246,6 +246,7 @@ public final class PageTable {
         case .page: counters.tlbiPage += 1
         case .range: counters.tlbiRange += 1
         case .all: counters.tlbiAll += 1
+        case .pageAllLevels: counters.tlbiPageAllLevels += 1
         }
         tlbObserver?(op)
     }
@@ -284,4 +285,7 @@ public enum TLBInvalidation: Equatable, Sendable {
     case range(va: UInt64, pages: UInt64)
     /// `tlbi vmalle1is`.
     case all
+    /// `tlbi vaae1is` for one page: every level's entries for the VA, walk caches
+    /// included (__flush_tlb_kernel_pgtable, after a table is unhooked).
+    case pageAllLevels(va: UInt64)
 }

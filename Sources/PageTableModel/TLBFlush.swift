@@ -63,6 +63,15 @@ public struct TLBFlush: Sendable, Equatable {
         pt.isb()
     }
 
+    /// __flush_tlb_kernel_pgtable(va), after a table is unhooked: `dsb ishst`,
+    /// `tlbi vaae1is` (all levels, so the walk caches drop the table), `dsb ish`, `isb`.
+    public func flushKernelPgtable(_ pt: PageTable, at va: UInt64) {
+        pt.dsbIshst()
+        tlbi(pt, .pageAllLevels(va: alignDown(va, pt.geometry.pageSize)))
+        pt.dsbIsh()
+        pt.isb()
+    }
+
     /// One TLBI as __tlbi issues it, with the erratum's repeat.
     private func tlbi(_ pt: PageTable, _ op: TLBInvalidation) {
         pt.tlbi(op)

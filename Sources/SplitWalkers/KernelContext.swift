@@ -26,8 +26,19 @@ public struct KernelContext: Sendable, Equatable {
     /// rodata_full (rodata=full, arm64's default): set_memory_ro/rw on a vmalloc area also
     /// change the linear alias of every page backing it, and can_set_direct_map() holds.
     public var rodataFull = true
+    /// Memory hot-remove: the leaf check and the teardown's TLB flushes.
+    public var hotplug: HotplugRules = .v6_18
 
     public init() {}
+}
+
+/// arm64 memory hot-remove as v6.18 has it, or as v7.1 changed it: 95a58852b0e5 refuses
+/// (NOTIFY_BAD) to offline memory whose range edges fall inside a linear-map or vmemmap
+/// leaf; 48478b9f7913 flushes the linear map once at the end of its teardown instead of
+/// once per leaf, and the vmemmap per leaf over the whole leaf instead of its first page.
+public enum HotplugRules: String, Sendable, CaseIterable {
+    case v6_18 = "v6.18"
+    case v7_1 = "v7.1"
 }
 
 /// split_kernel_leaf_mapping as merged in v6.18, or as it was before commit ce2b3a50ad92
