@@ -141,7 +141,7 @@ public struct MemoryHotplug {
     /// check for hot-added memory). As merged, its section loop leaves `pfn` at the
     /// block's end, so can_unmap_without_split examines [end, end + size): the range after
     /// the block, not the block.
-    func offlineRefused(_ block: PhysRange) -> Bool {
+    public func offlineRefused(_ block: PhysRange) -> Bool {
         guard context.hotplug == .v7_1 else { return false }
         let checked = PhysRange(start: block.end, size: block.size)
         return !canUnmapWithoutSplit(checked)
@@ -149,7 +149,7 @@ public struct MemoryHotplug {
 
     /// can_unmap_without_split: neither edge of the range falls inside a leaf, in the
     /// linear map ("splits a leaf entry in linear map") or in the vmemmap.
-    func canUnmapWithoutSplit(_ range: PhysRange) -> Bool {
+    public func canUnmapWithoutSplit(_ range: PhysRange) -> Bool {
         let edges = [layout.va(ofPA: range.start), layout.va(ofPA: range.end),
                      layout.vmemmapVA(ofPA: range.start), layout.vmemmapVA(ofPA: range.end)]
         return !edges.contains(where: splitsLeaf)
