@@ -69,6 +69,8 @@ struct Run: ParsableCommand {
                 --zipf 1.1 --accesses 500000 --repeat 3
               bench run --scenario mosaic --split-fraction 0.01 \\
                 --trace hotset --working-set 128K --kfence early
+              bench run --scenario hotplug --memory 4G --variant v7.1 \\
+                --hotplug-bytes 1G --hotplug-remove all --requests 16
             """)
 
     @OptionGroup var simulation: SimulationOptions

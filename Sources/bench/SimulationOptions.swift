@@ -31,6 +31,8 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("ops")) var ops: String?
     @Option(name: .customLong("fail-after"), help: help("fail-after")) var failAfter: String?
     @Option(name: .customLong("split-fraction"), help: help("split-fraction")) var splitFraction: String?
+    @Option(name: .customLong("hotplug-bytes"), help: help("hotplug-bytes")) var hotplugBytes: String?
+    @Option(name: .customLong("hotplug-remove"), help: help("hotplug-remove")) var hotplugRemove: String?
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
@@ -60,6 +62,8 @@ struct MapOptions: ParsableArguments {
             ("ops", ops),
             ("fail-after", failAfter),
             ("split-fraction", splitFraction),
+            ("hotplug-bytes", hotplugBytes),
+            ("hotplug-remove", hotplugRemove),
         ])
     }
 }

@@ -12,6 +12,7 @@ import Testing
         "repeat-tlbi": "on", "requests": "7", "request-pages": "3", "placement": "contiguous", "change": "rox", "rodata-full": "off", "softirq-share": "0.1",
         "nested-share": "0.2", "ops": "ops.csv", "fail-after": "3", "tlb": "v2", "trace": "uniform", "accesses": "5",
         "zipf": "1.5", "working-set": "1M", "split-fraction": "0.3", "seed": "9", "repeat": "2", "cost-model": "altra-vm",
+        "hotplug-bytes": "512M", "hotplug-remove": "256M",
     ]
 
     @Test func everyParameterHasASample() {
