@@ -51,8 +51,8 @@ public struct PermSpec: Sendable, Equatable {
     public var requests: Int, size: RequestPagesSpec, placement: BackingPlacement, change: PermChange, seed: UInt64
 }
 
+/// The mapping is the context's force_pte_mapping() (`--mode`).
 public struct HotplugSpec: Sendable, Equatable {
-    public var mode: MappingMode
     /// The hot bank's size, and how much of it (from its start) is removed.
     public var bytes: UInt64, removeBytes: UInt64
     /// `areas` vmalloc areas of `size` pages backed by the bank's pages, churned between.
@@ -191,7 +191,7 @@ extension RunSpec {
             guard remove <= bytes else {
                 throw RunError("--hotplug-remove: \(ByteSize.format(remove)) is more than the \(ByteSize.format(bytes)) bank; use all or at most --hotplug-bytes")
             }
-            return .hotplug(HotplugSpec(mode: mode, bytes: bytes, removeBytes: remove, areas: Int(v["requests"]!)!,
+            return .hotplug(HotplugSpec(bytes: bytes, removeBytes: remove, areas: Int(v["requests"]!)!,
                                         size: RequestPagesSpec(text: v["request-pages"]!)!, seed: seed!))
         }
     }
