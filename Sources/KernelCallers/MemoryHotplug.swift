@@ -52,7 +52,7 @@ public struct MemoryHotplug {
         let pgd = Geometry.fourK.size(.pgd)
         guard layout.va(ofPA: end - 1) / pgd == layout.va(ofPA: top.end - 1) / pgd,
               layout.vmemmapVA(ofPA: end - 1) / pgd == layout.vmemmapVA(ofPA: top.end - 1) / pgd else {
-            throw LayoutError("a hot bank at \(bank) needs a 512G root entry of its own; use a smaller size")
+            throw LayoutError("a hot bank at \(bank) needs a 512G root entry of its own (set at run time through the fixmap: not modelled); use a smaller --hotplug-bytes or --memory")
         }
         return bank
     }
