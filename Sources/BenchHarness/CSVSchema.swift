@@ -140,6 +140,10 @@ public enum CSVSchema {
         parameter("its-bytes", "bytes"),
         n("warnings", "count", "WARN_ON splats: W1's boot windows, a failed split in update_range_prot, a block pageattr cannot cover", { $0.counters.warnings }),
         n("ebusy", "count", "split_kernel_leaf_mapping -EBUSY returns in a boot window (f12b435de2f2)", { $0.counters.ebusyReturns }),
+        parameter("hotplug-bytes", "bytes"),
+        parameter("hotplug-remove", "bytes"),
+        n("tlbi_pgtable", "count", "tlbi vaae1is (__flush_tlb_kernel_pgtable: one per freed table)", { $0.counters.tlbiPageAllLevels }),
+        c("hotplug_refused", "count", "hotplug: hot-removes the memory notifier refused (NOTIFY_BAD: an edge splits a leaf)", { $0.spec.kind == .hotplug ? String($0.hotplugRefusals) : "" }),
     ]
 }
 

@@ -110,7 +110,7 @@ extension KernelVersion {
                    verified: "mm-unstable 2026-01-21; in 7.0-rc6 per Kevin Brodsky"),
             Source(behaviour: "REPEAT_TLBI once per completion (per-sync)", commit: "a8f78680ee6b", verified: "Mark Rutland's 6.6.y cover letter: upstream since v7.0; also 6.18.y, 6.1.y, 5.10.y"),
         ])
-        release("v7.1", set: ["present-invalid": "on", "variant": LeafSplitVersion.f12b435de2f2.rawValue], [
+        release("v7.1", set: ["present-invalid": "on", "variant": LeafSplitVersion.f12b435de2f2.rawValue, "hotplug": HotplugRules.v7_1.rawValue], [
             Source(behaviour: "present-invalid large leaves; realm guests split at boot (-EBUSY windows)", commit: "15bfba1ad77f, f12b435de2f2",
                    verified: "torvalds master 2026-04-15 (arm64-upstream, after the v7.0 tag); f12b435de2f2 also 6.18.y"),
             Source(behaviour: "hot-remove refused when it splits a leaf; batched teardown flush", commit: "95a58852b0e5, 48478b9f7913",

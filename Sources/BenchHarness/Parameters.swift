@@ -25,6 +25,9 @@ public enum Scenario: String, Sendable, CaseIterable {
     case mosaic
     /// A realm guest's early set_memory_decrypted calls (swiotlb, GIC ITS), two passes each.
     case realmBoot = "realm-boot"
+    /// Memory hotplug: hot-add a bank above RAM (linear map and vmemmap), churn vmalloc
+    /// areas backed by its pages (set_memory_ro, vfree), hot-remove it.
+    case hotplug
 }
 
 /// What the perm scenario makes of each area.
@@ -111,20 +114,20 @@ extension Parameter {
                   excluded: { v in MachineLayout.builtinNames.contains(v["layout"] ?? "") ? nil : "a JSON layout names its own \"kfence\" pool" },
                   fallback: { _ in "late" }, canonical: word(["late", "early"])),
         Parameter(name: "mode", column: "mode", form: words(MappingMode.allCases),
-                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic, .realmBoot],
+                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic, .realmBoot, .hotplug],
                   fallback: { _ in nil }, canonical: word(MappingMode.allCases)),
         Parameter(name: "walker", column: "walker", form: words(WalkerKind.allCases),
                   help: "Split walker.", scenarios: [.perm, .replay, .mosaic], excluded: noSplitCode,
                   fallback: { _ in WalkerKind.leaf.rawValue }, canonical: word(WalkerKind.allCases)),
         Parameter(name: "variant", column: "variant",
-                  form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92|f12b435de2f2; realm-boot: f12b435de2f2|v6.18|before-ce2b3a50ad92",
-                  help: "Kernel code: the repaint, the kfence late init, or W1 before/after ce2b3a50ad92 or with f12b435de2f2's boot windows.",
-                  scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic, .realmBoot],
-                  excluded: { v in noSplitCode(v) ?? (v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions") },
+                  form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92|f12b435de2f2; realm-boot: f12b435de2f2|v6.18|before-ce2b3a50ad92; hotplug: v6.18|v7.1",
+                  help: "Kernel code: the repaint, the kfence late init, W1 before/after ce2b3a50ad92 or with f12b435de2f2's boot windows, or the hot-remove rules.",
+                  scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic, .realmBoot, .hotplug],
+                  excluded: { v in v.scenario == .hotplug ? nil : noSplitCode(v) ?? (v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions") },
                   fallback: { variants(of: $0).first }, canonical: { $0 }),
         Parameter(name: "lazy", column: "lazy", form: "on|off",
                   help: "Lazy-MMU batching in the walkers and pageattr (arm64 v6.16+).",
-                  scenarios: [.perm, .repaint, .kfence, .debugPagealloc, .replay, .mosaic, .realmBoot], fallback: { _ in "on" }, canonical: onOff),
+                  scenarios: [.perm, .repaint, .kfence, .debugPagealloc, .replay, .mosaic, .realmBoot, .hotplug], fallback: { _ in "on" }, canonical: onOff),
         Parameter(name: "nesting", column: "nesting", form: words(NestingPolicy.allCases),
                   help: "Nested lazy-MMU sections: tolerant, never-nest or counted.", scenarios: [.debugPagealloc],
                   excluded: { v in v["lazy"] == "off" ? "with --lazy off there are no lazy sections to nest" : nil },
@@ -151,10 +154,11 @@ extension Parameter {
                   help: "The REPEAT_TLBI erratum workaround: off, per-tlbi (each TLBI + dsb ish + the TLBI again) or per-sync (a8f78680ee6b: one tlbi + dsb ish after each completing dsb ish).",
                   scenarios: flushing, fallback: { _ in RepeatTLBI.off.rawValue }, canonical: word(RepeatTLBI.allCases)),
         Parameter(name: "requests", column: "requests", form: "a whole number 0…10,000,000",
-                  help: "perm vmalloc areas / debug-pagealloc page events.", scenarios: [.perm, .debugPagealloc],
-                  fallback: { _ in "10000" }, canonical: whole(min: 0, max: 10_000_000)),
+                  help: "perm (hotplug: in the hot bank) vmalloc areas / debug-pagealloc page events.",
+                  scenarios: [.perm, .debugPagealloc, .hotplug],
+                  fallback: { $0 == .hotplug ? "64" : "10000" }, canonical: whole(min: 0, max: 10_000_000)),
         Parameter(name: "request-pages", column: "request_pages", form: "N, A-B or pow2:K (K ≤ 18)",
-                  help: "perm area size in pages.", scenarios: [.perm],
+                  help: "perm (and hotplug) area size in pages.", scenarios: [.perm, .hotplug],
                   fallback: { _ in "1-16" }, canonical: { RequestPagesSpec(text: $0)?.text }),
         Parameter(name: "placement", column: "placement", form: words(BackingPlacement.allCases),
                   help: "perm: the pages backing each area, scattered order-0 pages or one contiguous run.", scenarios: [.perm],
@@ -164,7 +168,7 @@ extension Parameter {
                   fallback: { _ in PermChange.ro.rawValue }, canonical: word(PermChange.allCases)),
         Parameter(name: "rodata-full", column: "rodata_full", form: "on|off",
                   help: "rodata=full: set_memory_ro/rw on a vmalloc area also change its pages' linear aliases.",
-                  scenarios: [.perm, .replay], fallback: { _ in "on" }, canonical: onOff),
+                  scenarios: [.perm, .replay, .hotplug], fallback: { _ in "on" }, canonical: onOff),
         Parameter(name: "softirq-share", column: "softirq_share", form: "a fraction 0…1",
                   help: "Share of page events in softirq context.", scenarios: [.debugPagealloc],
                   fallback: { _ in "0.5" }, canonical: fraction),
@@ -192,7 +196,7 @@ extension Parameter {
         Parameter(name: "split-fraction", column: "split_fraction_requested", form: "a fraction 0…1",
                   help: "Share of the block map to split to PTEs.", scenarios: [.mosaic], fallback: { _ in "0" }, canonical: fraction),
         Parameter(name: "seed", column: "seed", form: "a whole number 0…2^64-1",
-                  help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic, .realmBoot],
+                  help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic, .realmBoot, .hotplug],
                   excluded: { v in v.scenario == .tlb && !traceKinds.contains(v["trace"] ?? "") ? "a trace file has no random choices" : nil },
                   fallback: { _ in "1" }, canonical: { UInt64($0).map(String.init) }),
         Parameter(name: "cost-model", column: "cost_model", form: CostModel.form,
@@ -203,7 +207,7 @@ extension Parameter {
                   fallback: { _ in "1" }, canonical: { Int($0).flatMap { (1...1000).contains($0) ? String($0) : nil } }),
         Parameter(name: "present-invalid", column: "present_invalid", form: "on|off",
                   help: "Present-invalid kernel leaves (15bfba1ad77f): invalid blocks stay leaves, so pageattr and the walkers take them and ptdump shows them.",
-                  scenarios: [.perm, .kfence, .debugPagealloc, .replay, .realmBoot], fallback: { _ in "off" }, canonical: onOff),
+                  scenarios: [.perm, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug], fallback: { _ in "off" }, canonical: onOff),
         Parameter(name: "swiotlb-bytes", column: "swiotlb_bytes", form: "a size such as 64M (a multiple of 4K)",
                   help: "realm-boot: the swiotlb buffer swiotlb_update_mem_attributes shares (IO_TLB_DEFAULT_SIZE is 64M).",
                   scenarios: [.realmBoot], fallback: { _ in "64M" }, canonical: pageMultiple),
@@ -211,6 +215,12 @@ extension Parameter {
                   help: "realm-boot: the GIC ITS tables shared at irqchip init, one set_memory_decrypted per 64K table.",
                   scenarios: [.realmBoot], fallback: { _ in "256K" },
                   canonical: { ByteSize.parse($0).flatMap { $0 % (64 << 10) == 0 && $0 <= 1 << 30 ? String($0) : nil } }),
+        Parameter(name: "hotplug-bytes", column: "hotplug_bytes", form: "a size such as 512M or 1G (a multiple of 128M)",
+                  help: "hotplug: the bank hot-added right above RAM (whole 128M memory blocks).", scenarios: [.hotplug],
+                  fallback: { _ in "1G" }, canonical: memoryBlocks),
+        Parameter(name: "hotplug-remove", column: "hotplug_remove_bytes", form: "all, or a size such as 512M (a multiple of 128M)",
+                  help: "hotplug: how much of the bank, from its start, is hot-removed.", scenarios: [.hotplug],
+                  fallback: { _ in "all" }, canonical: { $0 == "all" ? $0 : memoryBlocks($0) }),
     ]
 
     public static func named(_ name: String) -> Parameter? { all.first { $0.name == name } }
@@ -224,6 +234,7 @@ extension Parameter {
         case .repaint: Repaint.Variant.allCases.map(\.variantWord)
         case .kfence: ["ce2b3a50ad92", "before-ce2b3a50ad92"]
         case .realmBoot: [LeafSplitVersion.f12b435de2f2, .v6_18, .beforeCE2B3A50AD92].map(\.rawValue)
+        case .hotplug: HotplugRules.allCases.map(\.rawValue)
         default: LeafSplitVersion.allCases.map(\.rawValue)
         }
     }
@@ -235,7 +246,7 @@ extension Parameter {
     }
     /// The scenarios whose measured operation flushes the TLB (boot: the fixmap's unmaps
     /// and the alias's flush).
-    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay, .realmBoot]
+    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug]
     static let tracing: Set<Scenario> = [.tlb, .mosaic]
     static let sizedLayouts: Set<String> = ["single", "numa2", "numa4"]
 }
@@ -252,6 +263,11 @@ private func word<T: RawRepresentable>(_ cases: [T]) -> @Sendable (String) -> St
 }
 
 private func word(_ names: [String]) -> @Sendable (String) -> String? { { names.contains($0) ? $0 : nil } }
+
+/// A positive whole number of 128M memory blocks, in bytes.
+private let memoryBlocks: @Sendable (String) -> String? = {
+    ByteSize.parse($0).flatMap { $0 > 0 && $0 % MemoryHotplug.memoryBlockBytes == 0 ? String($0) : nil }
+}
 
 private let onOff: @Sendable (String) -> String? = { boolean($0).map { $0 ? "on" : "off" } }
 private let path: @Sendable (String) -> String? = { $0.isEmpty ? nil : $0 }

@@ -1,4 +1,5 @@
 import LinearMap
+import SplitWalkers
 
 /// How `--kernel` and `--cpu` fill in the options they select: each preset value is the
 /// option's own word, so a preset and an explicit option go through the same row.
@@ -23,6 +24,7 @@ public enum Preset {
             return cpu.boot.tlb
         case "variant":
             // The W1 version, where the variant is one; repaint and kfence keep their own.
+            if v.scenario == .hotplug { return kernel.options["hotplug"] ?? HotplugRules.v6_18.rawValue }
             return [.repaint, .kfence].contains(v.scenario) ? nil : kernel.options[option]
         default:
             return kernel.options[option]

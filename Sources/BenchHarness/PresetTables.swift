@@ -2,10 +2,12 @@
 /// parser resolves runs with.
 public enum PresetTables {
     public static func kernels() -> String {
-        var lines = ["| version | " + KernelVersion.presetOptions.map { "--\($0)" }.joined(separator: " | ") + " | BBML2 allowlist |",
-                     "|---|" + String(repeating: "---|", count: KernelVersion.presetOptions.count + 1)]
+        // hotplug's --variant names its hot-remove rules.
+        let keys = KernelVersion.presetOptions + ["hotplug"]
+        var lines = ["| version | " + KernelVersion.presetOptions.map { "--\($0)" }.joined(separator: " | ") + " | hotplug --variant | BBML2 allowlist |",
+                     "|---|" + String(repeating: "---|", count: keys.count + 1)]
         for k in KernelVersion.all {
-            let cells = KernelVersion.presetOptions.map { k.options[$0] ?? "—" }
+            let cells = keys.map { k.options[$0] ?? ($0 == "hotplug" ? "v6.18" : "—") }
             lines.append("| \(k.name)\(k.name == KernelVersion.latest.name ? " (latest)" : "") | " + cells.joined(separator: " | ") + " | \(k.allowlist.rawValue) |")
         }
         lines.append("\n--repeat-tlbi is the generation a CPU that needs the workaround runs; --variant is W1's version. "

@@ -20,6 +20,8 @@ public struct RunResult: Sendable {
     public var errors = 0
     public var requestsIssued = 0
     public var splitFraction = 0.0
+    /// Hot-removes the memory notifier refused.
+    public var hotplugRefusals = 0
     public var tlb: TLBMetrics?
     /// Wall time of the measured operation: minimum and median over repeats.
     public var wallNs: UInt64 = 0

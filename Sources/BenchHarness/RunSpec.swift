@@ -43,12 +43,21 @@ public enum ScenarioSpec: Sendable, Equatable {
     case tlb(mode: MappingMode, access: AccessSpec)
     case mosaic(MosaicSpec)
     case realmBoot(RealmBootSpec)
+    case hotplug(HotplugSpec)
 }
 
 public struct PermSpec: Sendable, Equatable {
     public var walker: WalkerKind, mode: MappingMode
     /// `requests` areas of `size` pages, backed as `placement` says, each made `change`.
     public var requests: Int, size: RequestPagesSpec, placement: BackingPlacement, change: PermChange, seed: UInt64
+}
+
+/// The mapping is the context's force_pte_mapping() (`--mode`).
+public struct HotplugSpec: Sendable, Equatable {
+    /// The hot bank's size, and how much of it (from its start) is removed.
+    public var bytes: UInt64, removeBytes: UInt64
+    /// `areas` vmalloc areas of `size` pages backed by the bank's pages, churned between.
+    public var areas: Int, size: RequestPagesSpec, seed: UInt64
 }
 
 public struct DebugPageallocSpec: Sendable, Equatable {
@@ -150,6 +159,11 @@ extension RunSpec {
         c.rodataFull = v["rodata-full"] != "off"
         c.mapMem = MapMemVariant(rawValue: v["map-mem"]!)!
         c.presentInvalid = v["present-invalid"] == "on"
+        if v.scenario == .hotplug {
+            c.hotplug = HotplugRules(rawValue: v["variant"]!)!
+            // The churn's W1 is the kernel's own (the variant names the hotplug rules).
+            c.leafSplit = KernelVersion.named(v["kernel"]!)!.options["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
+        }
         return c
     }
 
@@ -190,6 +204,14 @@ extension RunSpec {
         case .realmBoot:
             return .realmBoot(RealmBootSpec(mode: mode, swiotlbBytes: UInt64(v["swiotlb-bytes"]!)!,
                                             itsBytes: UInt64(v["its-bytes"]!)!, seed: seed!))
+        case .hotplug:
+            let bytes = UInt64(v["hotplug-bytes"]!)!
+            let remove = v["hotplug-remove"] == "all" ? bytes : UInt64(v["hotplug-remove"]!)!
+            guard remove <= bytes else {
+                throw RunError("--hotplug-remove: \(ByteSize.format(remove)) is more than the \(ByteSize.format(bytes)) bank; use all or at most --hotplug-bytes")
+            }
+            return .hotplug(HotplugSpec(bytes: bytes, removeBytes: remove, areas: Int(v["requests"]!)!,
+                                        size: RequestPagesSpec(text: v["request-pages"]!)!, seed: seed!))
         }
     }
 

@@ -17,6 +17,8 @@ public enum ScenarioRunner {
         let trace: OpTrace?
         let backings: AreaBackings?
         let tlbRun: TLBRun?
+        /// The hotplug scenario's bank, right above RAM.
+        let hotBank: PhysRange?
         /// SHA-256 of the input files, by option.
         let hashes: [String: String]
         let costModel: CostModel?
@@ -28,6 +30,8 @@ public enum ScenarioRunner {
         var issued = 0
         var tlb: TLBMetrics?
         var splitFraction = 0.0
+        /// Hot-removes the memory notifier refused (NOTIFY_BAD).
+        var refusals = 0
     }
 
     public static func prepare(_ spec: RunSpec) throws(RunError) -> Prepared {
@@ -42,6 +46,9 @@ public enum ScenarioRunner {
         }
         var trace: OpTrace?
         var backings: AreaBackings?
+        var hotBank: PhysRange?
+        // The peak holds the hot bank's tables too.
+        var guarded = layout
         switch spec.scenario {
         case .replay(let ops, _, _):
             do {
@@ -54,13 +61,20 @@ public enum ScenarioRunner {
             do { _ = try DebugPagealloc.outerPages(in: layout) } catch { throw RunError("--layout: \(error.description)") }
         case .realmBoot(let r):
             do { _ = try realmBuffers(r, layout) } catch { throw RunError(error.description) }
+        case .hotplug(let h):
+            do {
+                let bank = try MemoryHotplug.hotBank(above: layout, bytes: h.bytes)
+                guarded = try MachineLayout(name: layout.name, banks: layout.banks + [bank], kernelImage: layout.kernelImage,
+                                            stext: layout.stext, kfencePool: layout.kfencePool)
+                hotBank = bank
+            } catch { throw RunError("--hotplug-bytes: \(error.description)") }
         default: break
         }
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
-        try ResourceGuard.check(layout, tables: spec.mayReachFullPTEMap ? .fullPTE : .blocks,
-                                extraBytes: heldBesideTables(spec, layout, tlbRun))
+        try ResourceGuard.check(guarded, tables: spec.mayReachFullPTEMap ? .fullPTE : .blocks,
+                                extraBytes: heldBesideTables(spec, guarded, tlbRun))
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
-                        tlbRun: tlbRun, hashes: hashes, costModel: costModel)
+                        tlbRun: tlbRun, hotBank: hotBank, hashes: hashes, costModel: costModel)
     }
 
     /// What a run holds besides its tables: the simulated TLB and its trace, and the
@@ -127,6 +141,7 @@ public enum ScenarioRunner {
         result.pagesAllocatedAtomic = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0[1] - $1.1[1] }
         result.pagesFreed = pt.allocator.pagesFreed - freed
         (result.errors, result.requestsIssued, result.splitFraction) = (outcome.errors, outcome.issued, outcome.splitFraction)
+        result.hotplugRefusals = outcome.refusals
         result.tlb = outcome.tlb
         if result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, prepared.layout) }
         return time
@@ -172,7 +187,13 @@ public enum ScenarioRunner {
     /// The map every scenario but boot starts from: booted, and on a machine whose boot
     /// CPU alone has BBML2_NOABORT, repainted when the secondaries came up.
     static func buildMap(_ pt: PageTable, _ prepared: Prepared) throws(RunError) {
-        do { try boot(pt, prepared) } catch { throw RunError("boot failed: \(error)") }
+        do {
+            try boot(pt, prepared)
+            // A hotplug machine's boot also has sparse_init's memmap of the boot banks.
+            if case .hotplug = prepared.spec.scenario {
+                try MemoryHotplug(pt: pt, layout: prepared.layout, context: prepared.context).populateBootMemmap()
+            }
+        } catch { throw RunError("boot failed: \(error)") }
         guard prepared.spec.kind != .repaint, prepared.spec.repaintRuns else { return }
         do { try Repaint.linearMapSplitToPTEs(pt: pt, layout: prepared.layout, variant: .pagewalk, context: prepared.context) }
         catch { throw RunError("repaint at SMP bring-up failed: \(error)") }
@@ -208,6 +229,8 @@ public enum ScenarioRunner {
             guard let buffers = try? realmBuffers(r, layout) else { return Outcome(errors: 1) }
             let done = RealmBoot(pt: pt, layout: layout, context: context).run(buffers)
             return Outcome(errors: done.failed, issued: done.calls)
+        case .hotplug(let h):
+            return hotplugCycle(pt, h, prepared)
         case .replay(let ops, let walker, _):
             let trace = prepared.trace!
             let perms = Permissions(pt: pt, context: context, walker: walker, vmalloc: VmallocSpace(linearOffset: layout.linearOffset))
@@ -239,9 +262,11 @@ public enum ScenarioRunner {
     }
 
     static func areaBackings(_ p: PermSpec, _ layout: MachineLayout) throws(LayoutError) -> AreaBackings {
-        let size: RequestSize = p.size.powerOfTwo ? .powerOfTwo(maxLog2: p.size.high.trailingZeroBitCount)
-            : p.size.low == p.size.high ? .fixed(pages: p.size.low) : .uniform(pages: p.size.low...p.size.high)
-        return try AreaBackings(layout: layout, count: p.requests, size: size, placement: p.placement, seed: p.seed)
+        try AreaBackings(layout: layout, count: p.requests, size: requestSize(p.size), placement: p.placement, seed: p.seed)
+    }
+
+    static func requestSize(_ s: RequestPagesSpec) -> RequestSize {
+        s.powerOfTwo ? .powerOfTwo(maxLog2: s.high.trailingZeroBitCount) : s.low == s.high ? .fixed(pages: s.low) : .uniform(pages: s.low...s.high)
     }
 
     /// Each area's lifecycle, as module load and unload (or a BPF program's JIT and free) run
@@ -252,17 +277,37 @@ public enum ScenarioRunner {
         guard case .perm(let p) = prepared.spec.scenario else { return Outcome() }
         let perms = Permissions(pt: pt, context: prepared.context, walker: p.walker,
                                 vmalloc: VmallocSpace(linearOffset: prepared.layout.linearOffset))
+        return Outcome(errors: areaLifecycles(perms, prepared.backings!, p.change), issued: p.requests)
+    }
+
+    /// vmalloc, the change, vfree, for each area; the failed calls.
+    static func areaLifecycles(_ perms: Permissions, _ backings: some Sequence<[UInt64]>, _ change: PermChange) -> Int {
         var errors = 0
-        for backing in prepared.backings! {
+        for backing in backings {
             guard let area = try? perms.vmalloc(backing: backing) else { errors += 1; continue }
-            let changed: ()? = switch p.change {
+            let changed: ()? = switch change {
             case .ro: try? perms.setMemoryRO(area.addr, pages: area.pages)
             case .rox: try? perms.setMemoryROX(area.addr, pages: area.pages)
             }
             if changed == nil { errors += 1 }
             if (try? perms.vfree(area.addr)) == nil { errors += 1 }
         }
-        return Outcome(errors: errors, issued: p.requests)
+        return errors
+    }
+
+    /// Hot-add the bank (arch_add_memory and its memmap), churn vmalloc areas backed by
+    /// its pages — module-style set_memory_ro, then vfree with VM_FLUSH_RESET_PERMS, the
+    /// caller that changes real kernels' linear maps page by page — then hot-remove the
+    /// requested part: refused (counted) or torn down. A failed add counts an error.
+    static func hotplugCycle(_ pt: PageTable, _ h: HotplugSpec, _ prepared: Prepared) -> Outcome {
+        let bank = prepared.hotBank!, context = prepared.context
+        let hot = MemoryHotplug(pt: pt, layout: prepared.layout, context: context)
+        guard (try? hot.addMemory(bank)) != nil else { return Outcome(errors: 1) }
+        let perms = Permissions(pt: pt, context: context, vmalloc: VmallocSpace(linearOffset: prepared.layout.linearOffset))
+        let backings = hot.backings(in: bank, count: h.areas, size: requestSize(h.size), seed: h.seed)
+        let errors = areaLifecycles(perms, backings, .ro)
+        let removed = hot.removeMemory(PhysRange(start: bank.start, size: h.removeBytes))
+        return Outcome(errors: errors, issued: h.areas, refusals: removed ? 0 : 1)
     }
 
     /// `--verify`: the map is well formed and, where the operation keeps translations,

@@ -69,6 +69,10 @@ public enum SummaryTable {
             [mode, key("variant", "variant"), key("present-invalid", "present-invalid"), key("bbml2", "bbml2")]
                 + barriers + [count("pt alloc") { $0.pagesAllocated }, count("warn") { $0.counters.warnings },
                               count("ebusy") { $0.counters.ebusyReturns }, errors]
+        case .hotplug:
+            [mode, key("variant", "variant"), key("bank", "hotplug-bytes"), key("removed", "hotplug-remove")] + barriers
+                + [count("refused") { $0.hotplugRefusals }, count("pt alloc") { $0.pagesAllocated },
+                   count("pt free") { $0.pagesFreed }, errors, milliseconds]
         }
     }
 

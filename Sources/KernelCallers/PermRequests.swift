@@ -47,12 +47,7 @@ public struct PermRequests: Sequence {
         pieces = layout.ordinaryPieces.map { (layout.va(ofPA: $0.start) >> 12, $0.size >> 12) }
         totalPages = pieces.reduce(0) { $0 + $1.pages }
         let largest = pieces.map(\.pages).max() ?? 0
-        let biggest: Int
-        switch size {
-        case .fixed(let n): biggest = n
-        case .uniform(let r): biggest = r.upperBound
-        case .powerOfTwo(let k): biggest = 1 << k
-        }
+        let biggest = size.maximum
         guard size.minimum >= 1, UInt64(biggest) <= largest else {
             throw LayoutError("requests of up to \(biggest) pages do not fit the layout's mapped pieces (largest \(largest) pages)")
         }
@@ -92,16 +87,27 @@ public struct PermRequests: Sequence {
         return PermRequest(start: first << 12, pages: Int(pages))
     }
 
-    private func drawPages(_ rng: inout SplitMix64) -> Int {
-        switch size {
+    private func drawPages(_ rng: inout SplitMix64) -> Int { size.draw(&rng) }
+}
+
+extension RequestSize {
+    /// One request's page count.
+    func draw(_ rng: inout SplitMix64) -> Int {
+        switch self {
         case .fixed(let n): n
         case .uniform(let r): r.lowerBound + Int(rng.below(UInt64(r.count)))
         case .powerOfTwo(let k): 1 << Int(rng.below(UInt64(k) + 1))
         }
     }
-}
 
-extension RequestSize {
+    var maximum: Int {
+        switch self {
+        case .fixed(let n): n
+        case .uniform(let r): r.upperBound
+        case .powerOfTwo(let k): 1 << k
+        }
+    }
+
     var minimum: Int {
         switch self {
         case .fixed(let n): n

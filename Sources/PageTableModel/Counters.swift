@@ -12,6 +12,8 @@ public struct Counters: Equatable, Sendable {
     public var tlbiAll = 0
     /// `tlbi vale1is, xzr` (REPEAT_TLBI per-sync).
     public var tlbiSyncRepeat = 0
+    /// `tlbi vaae1is` (by VA, all levels: a freed table's walk-cache entries).
+    public var tlbiPageAllLevels = 0
     /// Descriptor stores per level, kept as plain stored Ints: the primitives add to them
     /// on every store, and an Array there costs a uniqueness and a bounds check each time.
     public var pgdWritten = 0
@@ -36,7 +38,7 @@ public struct Counters: Equatable, Sendable {
 
     public init() {}
 
-    public var tlbi: Int { tlbiPage + tlbiRange + tlbiAll + tlbiSyncRepeat }
+    public var tlbi: Int { tlbiPage + tlbiRange + tlbiAll + tlbiSyncRepeat + tlbiPageAllLevels }
     public var totalEntriesWritten: Int { pgdWritten + pudWritten + pmdWritten + pteWritten }
 
     /// Descriptor stores per level (pgd, pud, pmd, pte).
@@ -52,6 +54,7 @@ public struct Counters: Equatable, Sendable {
         d.tlbiRange = tlbiRange - earlier.tlbiRange
         d.tlbiAll = tlbiAll - earlier.tlbiAll
         d.tlbiSyncRepeat = tlbiSyncRepeat - earlier.tlbiSyncRepeat
+        d.tlbiPageAllLevels = tlbiPageAllLevels - earlier.tlbiPageAllLevels
         d.pgdWritten = pgdWritten - earlier.pgdWritten
         d.pudWritten = pudWritten - earlier.pudWritten
         d.pmdWritten = pmdWritten - earlier.pmdWritten

@@ -256,6 +256,7 @@ public final class PageTable {
         case .range: counters.tlbiRange += 1
         case .all: counters.tlbiAll += 1
         case .syncRepeat: counters.tlbiSyncRepeat += 1
+        case .pageAllLevels: counters.tlbiPageAllLevels += 1
         }
         tlbObserver?(op)
     }
@@ -297,4 +298,7 @@ public enum TLBInvalidation: Equatable, Sendable {
     /// `tlbi vale1is, xzr`: REPEAT_TLBI per-sync's extra TLBI (VA 0, ASID 0, which no
     /// kernel mapping uses).
     case syncRepeat
+    /// `tlbi vaae1is` for one page: every level's entries for the VA, walk caches
+    /// included (__flush_tlb_kernel_pgtable, after a table is unhooked).
+    case pageAllLevels(va: UInt64)
 }

@@ -63,6 +63,16 @@ public struct TLBFlush: Sendable, Equatable {
         pt.isb()
     }
 
+    /// __flush_tlb_kernel_pgtable(va), after a table is unhooked: `dsb ishst`,
+    /// `tlbi vaae1is` (all levels, so the walk caches drop the table), the completing
+    /// `dsb ish`, `isb`.
+    public func flushKernelPgtable(_ pt: PageTable, at va: UInt64) {
+        pt.dsbIshst()
+        tlbi(pt, .pageAllLevels(va: alignDown(va, pt.geometry.pageSize)))
+        syncS1ish(pt)
+        pt.isb()
+    }
+
     /// One TLBI as __tlbi issues it: before a8f78680ee6b the workaround repeats it.
     private func tlbi(_ pt: PageTable, _ op: TLBInvalidation) {
         pt.tlbi(op)

@@ -63,7 +63,7 @@ extension PageTable {
         }
     }
 
-    @inlinable static func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
+    @inlinable public static func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
         let next = alignDown(addr, size) &+ size
         return next == 0 || next > end ? end : next
     }

@@ -259,6 +259,14 @@ public final class SimulatedTLB {
         switch op {
         case .all: flush()
         case .page(let va): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ 4096)
+        case .pageAllLevels(let va):
+            drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ 4096)
+            // Not last-level only: the walk-cache entries on the VA's path go too.
+            for l in 0...2 {
+                let (key, tag) = Self.walkCacheKey(va, l)
+                let slot = walkCache.find(key, set: walkCache.set(of: tag))
+                if slot >= 0 { walkCache.remove(slot) }
+            }
         case .range(let va, let pages): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ pages << 12)
         case .syncRepeat: drop(from: 0, to: 4096)
         }

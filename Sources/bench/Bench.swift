@@ -72,6 +72,8 @@ struct Run: ParsableCommand {
               bench run --scenario realm-boot --memory 4G --variant v6.18 \\
                 --present-invalid on --bbml2 boot-only --swiotlb-bytes 64M \\
                 --its-bytes 256K
+              bench run --scenario hotplug --memory 4G --variant v7.1 \\
+                --hotplug-bytes 1G --hotplug-remove all --requests 16
             """)
 
     @OptionGroup var simulation: SimulationOptions

@@ -39,6 +39,8 @@ struct MapOptions: ParsableArguments {
     @Option(name: .customLong("present-invalid"), help: help("present-invalid")) var presentInvalid: String?
     @Option(name: .customLong("swiotlb-bytes"), help: help("swiotlb-bytes")) var swiotlbBytes: String?
     @Option(name: .customLong("its-bytes"), help: help("its-bytes")) var itsBytes: String?
+    @Option(name: .customLong("hotplug-bytes"), help: help("hotplug-bytes")) var hotplugBytes: String?
+    @Option(name: .customLong("hotplug-remove"), help: help("hotplug-remove")) var hotplugRemove: String?
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
@@ -76,6 +78,8 @@ struct MapOptions: ParsableArguments {
             ("present-invalid", presentInvalid),
             ("swiotlb-bytes", swiotlbBytes),
             ("its-bytes", itsBytes),
+            ("hotplug-bytes", hotplugBytes),
+            ("hotplug-remove", hotplugRemove),
         ])
     }
 }

@@ -14,6 +14,7 @@ import Testing
         "zipf": "1.5", "working-set": "1M", "split-fraction": "0.3", "seed": "9", "repeat": "2", "cost-model": "altra-vm",
         "map-mem": "overlay",
         "present-invalid": "on", "swiotlb-bytes": "32M", "its-bytes": "128K",
+        "hotplug-bytes": "512M", "hotplug-remove": "256M",
     ]
 
     @Test func everyParameterHasASample() {

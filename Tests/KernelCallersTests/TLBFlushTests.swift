@@ -42,6 +42,7 @@ func kernelRangeFlushCounts(pages n: UInt64) throws {
                 case .page(let v): #expect(v == va); va += 4096
                 case .range(let v, let p): #expect(v == va && p >= 2); va += p * 4096
                 case .all, .syncRepeat: Issue.record("unexpected \(e)")
+                case .pageAllLevels: Issue.record("unexpected table flush")
                 }
             }
             #expect(va == base + n * 4096)
