@@ -96,7 +96,7 @@ extension Parameter {
                   scenarios: everywhere, fallback: { _ in KernelVersion.latest.name }, canonical: { KernelVersion.named($0)?.name }),
         Parameter(name: "cpu", column: "cpu", form: CPUSystem.names.joined(separator: "|"),
                   help: "Machine: BBML2_NOABORT of the boot CPU and the secondaries, FEAT_TLBIRANGE, REPEAT_TLBI, TLB geometry (`bench cpus`). The individual options override it.",
-                  scenarios: everywhere, fallback: { $0 == .repaint ? "ampereone+n1" : "ampereone" }, canonical: { CPUSystem.named($0)?.name }),
+                  scenarios: everywhere, fallback: defaultMachine, canonical: { CPUSystem.named($0)?.name }),
         Parameter(name: "bbml2", column: "bbml2", form: words(BBML2Support.allCases),
                   help: "Which CPUs may split live blocks (BBML2_NOABORT on the kernel's allowlist): all, the boot CPU only (map_mem uses blocks, the repaint runs at SMP bring-up), or none (PTE-mapped at boot).",
                   scenarios: everywhere, excluded: { v in KernelVersion.named(v["kernel"] ?? "")?.linearMapSplit == false ? "\(v["kernel"]!) has no BBML2_NOABORT support (v6.18+)" : nil },
@@ -240,6 +240,15 @@ extension Parameter {
     }
 
     static let everywhere = Set(Scenario.allCases)
+    /// AmpereOne (the spec's reference machine), but the mixed machine the repaint runs
+    /// on, and a CCA-capable core (Neoverse V3, Armv9.2 with RME) for a realm guest.
+    static let defaultMachine: @Sendable (Scenario) -> String? = { s in
+        switch s {
+        case .repaint: "ampereone+n1"
+        case .realmBoot: "v3"
+        default: "ampereone"
+        }
+    }
     /// Before v6.18 no split walker exists: set_memory_* rewrite a PTE-mapped map in place.
     static let noSplitCode: @Sendable (ParameterValues) -> String? = { v in
         KernelVersion.named(v["kernel"] ?? "")?.linearMapSplit == false ? "\(v["kernel"]!) has no linear-map split walkers (v6.18+)" : nil

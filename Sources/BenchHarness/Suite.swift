@@ -39,6 +39,8 @@ public enum Suite {
             add(.boot, ("kernel", kernel))
             add(.perm, ("kernel", kernel))
             add(.debugPagealloc, ("kernel", kernel), ("requests", "2000"))
+            add(.realmBoot, ("kernel", kernel))
+            add(.hotplug, ("kernel", kernel))
             if split { add(.repaint, ("kernel", kernel)); add(.kfence, ("kernel", kernel)) }
         }
         // The suite's own option texts are valid by construction.

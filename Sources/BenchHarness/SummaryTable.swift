@@ -6,7 +6,7 @@ import LinearMap
 public enum SummaryTable {
     public static func label(_ s: RunSpec) -> String {
         let memory = s.values["memory"].flatMap(UInt64.init).map(ByteSize.format) ?? s.values["layout"] ?? ""
-        return "\(s.kind.rawValue) \(s.walkerLabel)\(s.values["lazy"].map { " lazy=\($0)" } ?? "") \(s.mode.rawValue) \(memory)"
+        return "\(s.kind.rawValue) \(s.values["kernel"] ?? "") \(s.values["cpu"] ?? "") \(s.walkerLabel)\(s.values["lazy"].map { " lazy=\($0)" } ?? "") \(s.mode.rawValue) \(memory)"
     }
 
     /// A column: its header and its cell for a result.
@@ -84,7 +84,9 @@ public enum SummaryTable {
             let rows = results.filter { $0.spec.kind == scenario }
             let memory = Set(rows.map { ByteSize.format($0.memoryBytes) }).sorted().joined(separator: ", ")
             let priced = rows.contains { $0.estimatedNs != nil }
-            return "\(scenario.rawValue) (\(memory))\n" + table(columns(scenario) + (priced ? [estimate] : []), rows)
+            // The kernel and the machine get a column where the section's rows differ in them.
+            let machine = ["kernel", "cpu"].filter { name in Set(rows.map { $0.spec.values[name] }).count > 1 }.map { key($0, $0) }
+            return "\(scenario.rawValue) (\(memory))\n" + table(machine + columns(scenario) + (priced ? [estimate] : []), rows)
         }.joined(separator: "\n\n")
     }
 
@@ -92,11 +94,13 @@ public enum SummaryTable {
     static func table(_ columns: [Column], _ results: [RunResult]) -> String {
         let rows = [columns.map(\.header)] + results.map { r in columns.map { $0.cell(r) } }
         let widths = columns.indices.map { i in rows.map { $0[i].count }.max()! }
+        // Two spaces between columns, one where that keeps the table within 120 columns.
+        let gap = widths.reduce(0, +) + 2 * (widths.count - 1) > 120 ? " " : "  "
         return rows.enumerated().map { n, row in
             let line = row.enumerated().map { i, cell in
                 columns[i].text ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
                                 : String(repeating: " ", count: widths[i] - cell.count) + cell
-            }.joined(separator: "  ")
+            }.joined(separator: gap)
             return n == 0 ? line + "\n" + String(repeating: "-", count: line.count) : line
         }.joined(separator: "\n")
     }
