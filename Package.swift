@@ -17,14 +17,14 @@ let package = Package(
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
         // jemalloc's start-up options (slab size of the table size class).
         .target(name: "CJemallocConfig"),
-        // Non-temporal stores for whole-table fills.
+        // Non-temporal stores for whole-table fills; callgrind client requests for perfcheck.
         .target(name: "CStreamingStores"),
         .target(name: "PageTableModel", dependencies: ["CJemalloc", "CJemallocConfig", "CStreamingStores"], swiftSettings: hot),
         .target(name: "LinearMap", dependencies: ["PageTableModel"], swiftSettings: hot),
         .target(name: "SplitWalkers", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
         .target(name: "KernelCallers", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers"], swiftSettings: hot),
         .target(name: "TLBModel", dependencies: ["PageTableModel", "LinearMap"], swiftSettings: hot),
-        .target(name: "BenchHarness", dependencies: ["PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "TLBModel", "Reports"]),
+        .target(name: "BenchHarness", dependencies: ["CStreamingStores", "PageTableModel", "LinearMap", "SplitWalkers", "KernelCallers", "TLBModel", "Reports"]),
         .target(name: "Reports", dependencies: ["PageTableModel", "LinearMap"]),
         .executableTarget(name: "bench", dependencies: [
             "BenchHarness", "Reports",

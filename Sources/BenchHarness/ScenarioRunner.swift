@@ -1,3 +1,4 @@
+import CStreamingStores
 import Foundation
 import KernelCallers
 import LinearMap
@@ -135,7 +136,12 @@ public enum ScenarioRunner {
             pt.allocator.failure = .after(overflow ? .max : limit)
         }
         var outcome = Outcome()
-        let time = Calibration.time { outcome = operate(pt, prepared) }
+        // The bracket is what `bench perfcheck` counts under callgrind.
+        let time = Calibration.time {
+            splitbench_measure_begin()
+            outcome = operate(pt, prepared)
+            splitbench_measure_end()
+        }
         result.counters = pt.counters.since(counters)
         result.pagesAllocated = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0.reduce(0, +) - $1.1.reduce(0, +) }
         result.pagesAllocatedAtomic = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0[1] - $1.1[1] }

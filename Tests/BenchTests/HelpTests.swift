@@ -54,7 +54,7 @@ import Testing
 
     /// Prose is written as paragraphs, so ArgumentParser wraps it once; an example wider
     /// than its default width would come out broken in two.
-    @Test(arguments: ["", "run", "sweep", "suite", "check", "plot", "ptdump", "schema", "costfit"])
+    @Test(arguments: ["", "run", "sweep", "suite", "check", "perfcheck", "plot", "ptdump", "schema", "costfit"])
     func examplesFitTheHelpWidth(_ subcommand: String) throws {
         let help = try BenchProcess.run(subcommand.isEmpty ? ["--help"] : [subcommand, "--help"]).stdout
         for line in help.split(separator: "\n") where line.hasPrefix("  bench ") || line.hasPrefix("  ./") {
