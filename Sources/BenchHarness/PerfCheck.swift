@@ -16,6 +16,8 @@ public enum PerfCheck {
         "--scenario replay --memory 4G --ops Results/instructions-ops.csv",
         "--scenario tlb --memory 4G --mode pte --accesses 200000",
         "--scenario mosaic --memory 4G --split-fraction 0.1 --accesses 1",
+        "--scenario realm-boot --memory 4G",
+        "--scenario hotplug --memory 4G --requests 16",
     ]
 
     public static let header = "configuration,valgrind,instructions"
