@@ -116,7 +116,7 @@ extension KernelVersion {
             Source(behaviour: "hot-remove refused when it splits a leaf; batched teardown flush", commit: "95a58852b0e5, 48478b9f7913",
                    verified: "torvalds master 2026-04-15 (for-next/hotplug-batched-tlbi)"),
         ])
-        release("v7.2", set: ["map-mem": MapMemVariant.overlay.rawValue], [
+        release("v7.2", note: "contents from the merge-window pushes of 2026-06-16 and -25, not checked against the tag", set: ["map-mem": MapMemVariant.overlay.rawValue], [
             Source(behaviour: "REPEAT_TLBI for N1, V1, N2, V2/Grace, V3, X4, C1-Ultra and more (ARM64_ERRATUM_4118414, CVE-2025-10263)",
                    commit: "cfd391e74134", verified: "torvalds push 2026-06-16; stable 7.1.1, 7.0.13, 6.18.36, 6.12.94"),
             Source(behaviour: "map_mem overlay (kfence pool, text alias, data/bss, then the banks; tables kept, CONT only where safe), data/bss alias read-only",
