@@ -55,10 +55,16 @@ public enum ScenarioRunner {
         default: break
         }
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
-        try ResourceGuard.check(layout, tables: spec.mayReachFullPTEMap ? .fullPTE : .blocks,
-                                extraBytes: heldBesideTables(spec, layout, tlbRun))
+        try ResourceGuard.check(layout, tables: tableBudget(spec), extraBytes: heldBesideTables(spec, layout, tlbRun))
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
                         tlbRun: tlbRun, hashes: hashes, costModel: costModel)
+    }
+
+    static func tableBudget(_ spec: RunSpec) -> ResourceGuard.TableBudget { spec.mayReachFullPTEMap ? .fullPTE : .blocks }
+
+    /// The peak the guard checked in `prepare`: what a `--jobs` sweep sums over its running jobs.
+    public static func estimatedPeakBytes(_ p: Prepared) -> UInt64 {
+        ResourceGuard.estimatedPeakBytes(p.layout, tables: tableBudget(p.spec), extraBytes: heldBesideTables(p.spec, p.layout, p.tlbRun)) ?? .max
     }
 
     /// What a run holds besides its tables: the simulated TLB and its trace, and the
