@@ -42,3 +42,34 @@ public struct RunResult: Sendable {
 
     public var wallRatio: Double { calibrationNs == 0 ? 0 : Double(wallNs) / Double(calibrationNs) }
 }
+
+extension RunResult {
+    /// Everything but the spec, which the process that launched a `bench job` already
+    /// holds: what a `--jobs` child sends back. A field added to RunResult belongs here too.
+    struct Measured: Codable {
+        var layoutName: String, inputHashes: [String: String], memoryBytes: UInt64
+        var counters: Counters, pagesAllocated: Int, pagesAllocatedAtomic: Int, pagesFreed: Int, tableBytes: Int
+        var histogram: LeafHistogram, memTotalKB: UInt64, errors: Int, requestsIssued: Int, splitFraction: Double
+        var hotplugRefusals: Int, tlb: TLBMetrics?
+        var wallNs: UInt64, wallNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
+        var calibrationFirstTouch: Bool, estimatedNs: Double?
+    }
+
+    var measured: Measured {
+        Measured(layoutName: layoutName, inputHashes: inputHashes, memoryBytes: memoryBytes, counters: counters,
+                 pagesAllocated: pagesAllocated, pagesAllocatedAtomic: pagesAllocatedAtomic, pagesFreed: pagesFreed,
+                 tableBytes: tableBytes, histogram: histogram, memTotalKB: memTotalKB, errors: errors,
+                 requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, wallNs: wallNs,
+                 wallNsMedian: wallNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
+                 calibrationFirstTouch: calibrationFirstTouch, estimatedNs: estimatedNs)
+    }
+
+    init(spec: RunSpec, _ m: Measured) {
+        self.init(spec: spec, layoutName: m.layoutName, memoryBytes: m.memoryBytes)
+        (inputHashes, counters, pagesAllocated, pagesAllocatedAtomic) = (m.inputHashes, m.counters, m.pagesAllocated, m.pagesAllocatedAtomic)
+        (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
+        (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
+        (wallNs, wallNsMedian, calibrationBytes, calibrationNs) = (m.wallNs, m.wallNsMedian, m.calibrationBytes, m.calibrationNs)
+        (calibrationFirstTouch, estimatedNs) = (m.calibrationFirstTouch, m.estimatedNs)
+    }
+}

@@ -8,6 +8,12 @@ import PageTableModel
 public enum Suite {
     /// The suite's runs, each built from option texts by the one parser `run` uses.
     public static func specs(memory: String = "256G", seed: String = "1") -> [RunSpec] {
+        // The suite's own option texts are valid by construction.
+        options(memory: memory, seed: seed).map { try! RunSpec.parse($0) }
+    }
+
+    /// Each run's option texts (what a `--jobs` child is given).
+    public static func options(memory: String = "256G", seed: String = "1") -> [[(String, String)]] {
         var runs: [[(String, String)]] = []
         func add(_ scenario: Scenario, _ options: (String, String)...) {
             var given = [("scenario", scenario.rawValue), ("memory", memory)] + options
@@ -43,7 +49,6 @@ public enum Suite {
             add(.hotplug, ("kernel", kernel))
             if split { add(.repaint, ("kernel", kernel)); add(.kfence, ("kernel", kernel)) }
         }
-        // The suite's own option texts are valid by construction.
-        return runs.map { try! RunSpec.parse($0) }
+        return runs
     }
 }

@@ -1,6 +1,6 @@
 /// Everything the instrumented primitives count. Only `PageTable`'s primitives and
 /// `TableAllocator` change these figures.
-public struct Counters: Equatable, Sendable {
+public struct Counters: Equatable, Sendable, Codable {
     public var dsbIshst = 0
     public var dsbIsh = 0
     public var isb = 0

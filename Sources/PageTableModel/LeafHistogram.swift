@@ -1,5 +1,5 @@
 /// Leaf entries per kind, and the TLB entries needed to cover them (spec §8).
-public struct LeafHistogram: Equatable, Sendable {
+public struct LeafHistogram: Equatable, Sendable, Codable {
     public var pud = 0
     /// PMD blocks without / with the CONT hint (entries, not groups).
     public var pmd = 0

@@ -1,7 +1,7 @@
 import Foundation
 
 /// TLB counts named after perf's arm64 PMU events (spec §8).
-public struct TLBMetrics: Equatable, Sendable {
+public struct TLBMetrics: Equatable, Sendable, Codable {
     /// L1D_TLB: translations looked up.
     public var tlbAccesses = 0
     /// Fills per level (first: L1D_TLB_REFILL, second: L2D_TLB_REFILL).

@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
               bench sweep --scenario perm --walker leaf,range --lazy on,off
             """,
         version: "SplitBench 0.3.0 (CSV schema \(CSVSchema.version))",
-        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, PerfCheckCommand.self, CostFitCommand.self, Schema.self, Kernels.self, CPUs.self],
+        subcommands: [Run.self, Suite.self, Sweep.self, Plot.self, PTDump.self, CheckCommand.self, PerfCheckCommand.self, CostFitCommand.self, Schema.self, Kernels.self, CPUs.self, Job.self],
         defaultSubcommand: Run.self)
 
     /// ArgumentParser's own errors (an unknown option, a missing value) come out as one

@@ -168,8 +168,9 @@ struct OutputOptions: ParsableArguments {
         }
     }
 
-    /// Runs `specs`, streaming rows to --csv, and prints them in --format.
-    func execute(_ specs: [RunSpec], csvHeader: Bool = true) throws(RunError) -> [RunResult] {
+    /// Runs `specs`, streaming rows to --csv, and prints them in --format; with `jobs` > 1,
+    /// in child processes given `options`, each spec's option texts.
+    func execute(_ specs: [RunSpec], csvHeader: Bool = true, options: [[(String, String)]] = [], jobs: Int = 1) throws(RunError) -> [RunResult] {
         try checkFormat()
         let specs = specs.map { s in var s = s; s.verify = verify; return s }
         if let csv {
@@ -177,7 +178,11 @@ struct OutputOptions: ParsableArguments {
         }
         let csvFile = try csv.map { path throws(RunError) in try CSVOutput(path: path, header: csvHeader) }
         let results: [RunResult]
-        do { results = try runAll(specs, csv: csvFile, progress: Progress(total: specs.count, quiet: quiet)) } catch {
+        let progress = Progress(total: specs.count, quiet: quiet)
+        do {
+            results = try jobs > 1 ? ParallelRuns.run(specs, options: options, jobs: jobs, csv: csvFile, progress: progress)
+                                   : runAll(specs, csv: csvFile, progress: progress)
+        } catch {
             if let note = csvFile?.abandonNote { FileHandle.standardError.write(Data("bench: \(note)\n".utf8)) }
             throw error
         }
