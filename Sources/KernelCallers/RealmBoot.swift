@@ -44,24 +44,42 @@ public struct RealmBoot {
         }
         let top = min(piece.end, dmaLimit)
         let swiotlb = layout.va(ofPA: top - size)..<layout.va(ofPA: top)
-        var slots: [Range<UInt64>] = []
+        // The 64K slots beside the swiotlb buffer, as runs of consecutive slots (never the
+        // slots themselves: a 4T layout has 2^26 of them).
+        var runs: [(start: UInt64, count: Int)] = []
         for p in layout.ordinaryPieces {
-            var pa = alignUp(p.start, itsTableBytes)
-            while pa + itsTableBytes <= p.end {
-                let va = layout.va(ofPA: pa)
-                if !swiotlb.overlaps(va..<va + itsTableBytes) { slots.append(va..<va + itsTableBytes) }
-                pa += itsTableBytes
-            }
+            let first = layout.va(ofPA: alignUp(p.start, itsTableBytes))
+            let end = layout.va(ofPA: p.end)
+            guard end > first else { continue }
+            let count = Int((end - first) / itsTableBytes)
+            // The slots overlapping the buffer split the run in two.
+            let cut = swiotlb.lowerBound < first ? 0 : min(count, Int((swiotlb.lowerBound - first) / itsTableBytes))
+            let resume = swiotlb.upperBound <= first ? 0 : min(count, Int(alignUp(swiotlb.upperBound - first, itsTableBytes) / itsTableBytes))
+            if cut >= resume { runs.append((first, count)); continue }
+            if cut > 0 { runs.append((first, cut)) }
+            if resume < count { runs.append((first + UInt64(resume) * itsTableBytes, count - resume)) }
         }
+        func slot(_ i: Int) -> Range<UInt64> {
+            var i = i
+            for run in runs {
+                if i < run.count { let va = run.start + UInt64(i) * itsTableBytes; return va..<va + itsTableBytes }
+                i -= run.count
+            }
+            preconditionFailure("slot index past the runs")
+        }
+        let slotCount = runs.reduce(0) { $0 + $1.count }
         let tables = Int(alignUp(itsBytes, itsTableBytes) / itsTableBytes)
-        guard tables <= slots.count else { throw LayoutError("--its-bytes: \(tables) tables of 64K do not fit beside the swiotlb buffer; use a smaller size") }
+        guard tables <= slotCount else { throw LayoutError("--its-bytes: \(tables) tables of 64K do not fit beside the swiotlb buffer; use a smaller size") }
         var rng = SplitMix64(seed: seed)
         var its: [Range<UInt64>] = []
+        // A partial Fisher–Yates shuffle over slot indices, the moved ones kept sparsely:
+        // distinct slots, deterministic for the seed.
+        var moved: [Int: Int] = [:]
         for k in 0..<tables {
-            // A partial Fisher–Yates shuffle: distinct slots, deterministic for the seed.
-            let j = k + Int(rng.next().multipliedFullWidth(by: UInt64(slots.count - k)).high)
-            slots.swapAt(k, j)
-            its.append(slots[k])
+            let j = k + Int(rng.next().multipliedFullWidth(by: UInt64(slotCount - k)).high)
+            let (atK, atJ) = (moved[k] ?? k, moved[j] ?? j)
+            (moved[k], moved[j]) = (atJ, atK)
+            its.append(slot(atJ))
         }
         return Buffers(swiotlb: swiotlb, its: its)
     }
