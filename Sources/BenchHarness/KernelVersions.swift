@@ -68,7 +68,7 @@ extension KernelVersion {
     /// sources, kernel.org push mails and list threads in the search corpus, which ends at
     /// next-20261009).
     public static let all: [KernelVersion] = {
-        var options: [String: String] = ["create-path": CreatePath.base.rawValue, "lazy": "off", "repeat-tlbi": RepeatGeneration.perTLBI]
+        var options: [String: String] = ["create-path": CreatePath.base.rawValue, "lazy": "off", "repeat-tlbi": RepeatTLBI.perTLBI.rawValue]
         var split = false, allowlist = BBMAllowlist.none
         var sources: [Source] = []
         var versions: [KernelVersion] = []
@@ -103,7 +103,7 @@ extension KernelVersion {
             Source(behaviour: "BBML2_NOABORT allowlist: Cortex-X4 r0p3+, Neoverse V3 r0p2+ (v6.17), AmpereOne/1A, V3AE r0p2+",
                    commit: "5aa4b625762e, 13efe932d2fc, 8fca3852e33d", verified: "patches on linux-arm-kernel; arch/arm64/kernel/cpufeature.c"),
         ])
-        release("v7.0", set: ["nesting": NestingPolicy.counted.rawValue, "repeat-tlbi": RepeatGeneration.perSync,
+        release("v7.0", set: ["nesting": NestingPolicy.counted.rawValue, "repeat-tlbi": RepeatTLBI.perSync.rawValue,
                               "kfence-init": KfenceInitCheck.b7737c38e7cb.rawValue], [
             Source(behaviour: "arch_kfence_init_pool's check simplified", commit: "b7737c38e7cb", verified: "arm64-fixes pull before 6.19-rc2 (2025-12-20); 6.18-stable"),
             Source(behaviour: "counted lazy-MMU nesting with pause/resume; arm64 hooks on the generic state", commit: "5ab246749569, 4dd9b4d7a8d5",
@@ -134,10 +134,4 @@ extension KernelVersion {
         ])
         return versions
     }()
-}
-
-/// The REPEAT_TLBI workaround's two generations (spec §4), as `--repeat-tlbi` words.
-enum RepeatGeneration {
-    static let perTLBI = "per-tlbi"
-    static let perSync = "per-sync"
 }
