@@ -3,7 +3,7 @@ import Reports
 
 /// `bench check`: re-run a baseline CSV's configurations and compare. Counters must
 /// match exactly unless a tolerance says otherwise; timings compare as ratios to the
-/// memset calibration measured in the same run.
+/// reference (`calib_kind`) measured in the same run.
 public enum Check {
     /// Columns that are measured, not counted.
     static let timingColumns: Set<String> = ["wall_ns", "wall_ns_median", "calib_ns", "calib_kind", "wall_ratio"]
@@ -22,8 +22,9 @@ public enum Check {
         public var tolerances: [String: Double] = [:]
         /// wall_ratio may grow by this fraction before it is a regression.
         public var timeTolerance = 1.0
-        /// Runs shorter than this in the baseline are too noisy to time.
-        public var minimumTimedNs: UInt64 = 50_000_000
+        /// Runs shorter than this in the baseline are not timed. None by default: every
+        /// timing is already a mean over 50 ms of repeats (see `Calibration.mean`).
+        public var minimumTimedNs: UInt64 = 0
         public init() {}
     }
 
