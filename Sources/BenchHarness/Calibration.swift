@@ -1,8 +1,39 @@
 import Foundation
 
-/// Timings are reported against a memset of the same bytes measured in the same
-/// process, because these machines are shared and noisy.
+/// What a run's time is compared with (`calib_kind`).
+public enum CalibrationKind: String, Codable, Sendable {
+    /// memset of the bytes written into fresh pages: the operation allocated tables.
+    case firstTouch = "first-touch"
+    /// memset of the bytes written into touched pages.
+    case warm
+    /// The run's trace walked through the same tables with no TLB: the operation wrote nothing.
+    case bareWalk = "bare-walk"
+}
+
+/// Timings are reported against a reference doing the same kind of work at the same
+/// size, measured in the same process, because these machines are shared and noisy.
 public enum Calibration {
+    /// The shortest interval a timing stands on: anything shorter is repeated until the
+    /// repeats add up to this (a short interval swings with every interrupt and migration).
+    public static let minimumIntervalNs: UInt64 = 50_000_000
+    /// The most wall time, untimed setup included, spent reaching it: an operation of
+    /// microseconds on a map that takes milliseconds to build stops here, short of it.
+    public static let repeatBudgetNs: UInt64 = 1_000_000_000
+
+    /// Runs `once`, which returns the nanoseconds it timed, until the times add up to
+    /// `minimumNs` or the runs have taken `budgetNs` of wall time: their mean (sum over
+    /// count, rounded down), and the count.
+    public static func mean<E: Error>(atLeast minimumNs: UInt64 = minimumIntervalNs, within budgetNs: UInt64 = repeatBudgetNs,
+                                      clock: () -> UInt64 = now, _ once: () throws(E) -> UInt64) throws(E) -> (ns: UInt64, repeats: UInt64) {
+        let start = clock()
+        var total: UInt64 = 0, repeats: UInt64 = 0
+        repeat {
+            total += try once()
+            repeats += 1
+        } while total < minimumNs && clock() - start < budgetNs
+        return (total / repeats, repeats)
+    }
+
     /// The most memory a calibration maps at once (it runs after the run's page tables
     /// are freed, but a buffer as large as the bytes written would still set the peak).
     /// Four times this project's machines' 32 MiB L3, so a warm memset still runs at
@@ -18,12 +49,14 @@ public enum Calibration {
         return now() - start
     }
 
-    /// memset of `bytes` into an already touched buffer: the best of three. Never with
+    /// memset of `bytes` into an already touched buffer: the mean over at least
+    /// `minimumIntervalNs`. Never with
     /// zero: descriptors are not zero, and zeroing has a fast path of its own on some CPUs
     /// (1.5–2 × faster on this project's AMD EPYC VMs).
     public static func warmMemset(bytes: UInt64) -> UInt64 { warmMemset(bytes: bytes, bufferBytes: maximumBufferBytes) }
 
-    /// memset of `bytes` into fresh pages, so the time includes the page faults.
+    /// memset of `bytes` into fresh pages, so the time includes the page faults: the mean
+    /// over at least `minimumIntervalNs`.
     public static func firstTouchMemset(bytes: UInt64) -> UInt64 { firstTouchMemset(bytes: bytes, bufferBytes: maximumBufferBytes) }
 
     /// `warmMemset` through a buffer of at most `bufferBytes`, rewritten until `bytes` are.
@@ -31,13 +64,21 @@ public enum Calibration {
         let total = max(bytes, 4096)
         return withFreshPages(bytes: Int(min(total, max(bufferBytes, 4096)))) { buffer, chunk in
             memset(buffer, 1, chunk)
-            return (2..<5).map { byte in time { memsetRepeated(buffer, Int32(byte), chunk: chunk, total: total) } }.min()!
+            var byte: Int32 = 1
+            return mean {
+                byte = byte % 255 + 1
+                return time { memsetRepeated(buffer, byte, chunk: chunk, total: total) }
+            }.ns
         } ?? 0
     }
 
     /// `firstTouchMemset` at most `bufferBytes` at a time, each chunk freshly mapped and
     /// unmapped after, so every page still faults in and the peak stays bounded.
     public static func firstTouchMemset(bytes: UInt64, bufferBytes: UInt64) -> UInt64 {
+        mean { firstTouchMemsetOnce(bytes: bytes, bufferBytes: bufferBytes) }.ns
+    }
+
+    private static func firstTouchMemsetOnce(bytes: UInt64, bufferBytes: UInt64) -> UInt64 {
         var left = max(bytes, 4096), ns: UInt64 = 0
         while left > 0 {
             let chunk = min(left, max(bufferBytes, 4096))

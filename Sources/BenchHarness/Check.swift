@@ -3,7 +3,7 @@ import Reports
 
 /// `bench check`: re-run a baseline CSV's configurations and compare. Counters must
 /// match exactly unless a tolerance says otherwise; timings compare as ratios to the
-/// memset calibration measured in the same run.
+/// reference (`calib_kind`) measured in the same run.
 public enum Check {
     /// Columns that are measured, not counted.
     static let timingColumns: Set<String> = ["wall_ns", "wall_ns_median", "calib_ns", "calib_kind", "wall_ratio"]
@@ -22,8 +22,9 @@ public enum Check {
         public var tolerances: [String: Double] = [:]
         /// wall_ratio may grow by this fraction before it is a regression.
         public var timeTolerance = 1.0
-        /// Runs shorter than this in the baseline are too noisy to time.
-        public var minimumTimedNs: UInt64 = 50_000_000
+        /// Runs shorter than this in the baseline are not timed. None by default: every
+        /// timing is already a mean over 50 ms of repeats (see `Calibration.mean`).
+        public var minimumTimedNs: UInt64 = 0
         public init() {}
     }
 
@@ -126,15 +127,30 @@ public enum Check {
             do { prepared = try ScenarioRunner.prepare(spec) } catch {
                 throw RunError("--baseline: line \(i + 2): \(error.description)")
             }
-            let result = try ScenarioRunner.run(prepared)
-            let now = Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name), CSVSchema.fields(result)))
-            report.changes += compare(row, now, run: "line \(i + 2): \(SummaryTable.label(spec))", options: options)
+            let label = "line \(i + 2): \(SummaryTable.label(spec))"
+            var changes = compare(row, fields(try ScenarioRunner.run(prepared)), run: label, options: options)
+            // A slower timing must show twice: one run that another process disturbed
+            // (this machine is shared) is not a regression; the faster run counts.
+            if changes.contains(where: { $0.metric == "wall_ratio" && $0.regression }) {
+                let again = compare(row, fields(try ScenarioRunner.run(prepared)), run: label, options: options)
+                // No wall_ratio change: within 5 % of the baseline, so faster than the first.
+                let ratio = { (c: [Change]) in c.first { $0.metric == "wall_ratio" }.flatMap { Double($0.now) } ?? 0 }
+                if ratio(again) < ratio(changes) {
+                    changes = changes.filter { $0.metric != "wall_ratio" } + again.filter { $0.metric == "wall_ratio" }
+                }
+            }
+            report.changes += changes
             report.runs += 1
             report.metrics += CSVSchema.columns.filter { row[$0.name] != nil && !timingColumns.contains($0.name) }.count
                 + (isTimed(row, options) ? 1 : 0)
         }
         progress?.finish()
         return report
+    }
+
+    /// A result as CSV fields by column.
+    static func fields(_ result: RunResult) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: zip(CSVSchema.columns.map(\.name), CSVSchema.fields(result)))
     }
 
     public static func render(_ changes: [Change]) -> String {

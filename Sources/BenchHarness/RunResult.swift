@@ -26,11 +26,11 @@ public struct RunResult: Sendable {
     /// Wall time of the measured operation: minimum and median over repeats.
     public var wallNs: UInt64 = 0
     public var wallNsMedian: UInt64 = 0
-    /// A memset of the bytes the operation wrote, in the same process.
+    /// The reference the time is compared with, measured in the same process: the bytes
+    /// its memset wrote or its bare walk loaded, and its time (a mean, as `wallNs`'s runs).
     public var calibrationBytes: UInt64 = 0
     public var calibrationNs: UInt64 = 0
-    /// The calibration memset wrote fresh pages (the operation allocated tables).
-    public var calibrationFirstTouch = false
+    public var calibrationKind = CalibrationKind.warm
     /// The counts' time under `--cost-model`; nil without one.
     public var estimatedNs: Double?
 
@@ -52,7 +52,7 @@ extension RunResult {
         var histogram: LeafHistogram, memTotalKB: UInt64, errors: Int, requestsIssued: Int, splitFraction: Double
         var hotplugRefusals: Int, tlb: TLBMetrics?
         var wallNs: UInt64, wallNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
-        var calibrationFirstTouch: Bool, estimatedNs: Double?
+        var calibrationKind: CalibrationKind, estimatedNs: Double?
     }
 
     var measured: Measured {
@@ -61,7 +61,7 @@ extension RunResult {
                  tableBytes: tableBytes, histogram: histogram, memTotalKB: memTotalKB, errors: errors,
                  requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, wallNs: wallNs,
                  wallNsMedian: wallNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
-                 calibrationFirstTouch: calibrationFirstTouch, estimatedNs: estimatedNs)
+                 calibrationKind: calibrationKind, estimatedNs: estimatedNs)
     }
 
     init(spec: RunSpec, _ m: Measured) {
@@ -70,6 +70,6 @@ extension RunResult {
         (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
         (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
         (wallNs, wallNsMedian, calibrationBytes, calibrationNs) = (m.wallNs, m.wallNsMedian, m.calibrationBytes, m.calibrationNs)
-        (calibrationFirstTouch, estimatedNs) = (m.calibrationFirstTouch, m.estimatedNs)
+        (calibrationKind, estimatedNs) = (m.calibrationKind, m.estimatedNs)
     }
 }

@@ -111,33 +111,66 @@ public enum ScenarioRunner {
         try run(prepare(spec))
     }
 
+    /// Each of `--repeat`'s timings is the mean of as many runs of the operation as
+    /// take `Calibration.minimumIntervalNs`, each on a freshly built map (built
+    /// untimed); the counts are the first run's, so they never depend on the repeats.
+    /// The reference is measured likewise: `wall_ratio` is a ratio of per-run means.
     public static func run(_ prepared: Prepared) throws(RunError) -> RunResult {
         let spec = prepared.spec, layout = prepared.layout
         var result = RunResult(spec: spec, layoutName: layout.name, memoryBytes: layout.totalBytes)
         result.inputHashes = prepared.hashes
-        var times: [UInt64] = []
-        for i in 0..<spec.repeats {
-            // One map at a time: each repeat's map is gone before the next is built.
-            let pt = try newTable(spec)
-            times.append(try measure(pt, prepared, into: &result))
-            if i == spec.repeats - 1 { try describeFinalMap(pt, prepared, into: &result) }
+        var times: [UInt64] = [], counted = false, last: PageTable?
+        for _ in 0..<spec.repeats {
+            times.append(try Calibration.mean { () throws(RunError) -> UInt64 in
+                // One map at a time: each run's map is gone before the next is built.
+                last = nil
+                let pt = try newTable(spec)
+                last = pt
+                guard counted else {
+                    counted = true
+                    return try measure(pt, prepared, into: &result)
+                }
+                var again = result
+                return try measure(pt, prepared, into: &again, counting: false)
+            }.ns)
         }
+        try describeFinalMap(last!, prepared, into: &result)
         times.sort()
         result.estimatedNs = prepared.costModel?.estimateNs(result)
         (result.wallNs, result.wallNsMedian) = (times[0], times[times.count / 2])
+        result.calibrationKind = calibrationKind(result, prepared)
+        if result.calibrationKind == .bareWalk {
+            // Over the tables the run left, before they are freed.
+            let pt = last!
+            var loads = 0
+            result.calibrationNs = try Calibration.mean { () throws(RunError) -> UInt64 in
+                let start = Calibration.now()
+                loads = try prepared.tlbRun!.bareWalk(pt, layout)
+                return Calibration.now() - start
+            }.ns
+            result.calibrationBytes = UInt64(loads) * 8
+            return result
+        }
+        last = nil
         // Calibrated with the tables freed, so the process never holds both.
-        // A TLB run writes no descriptors: calibrate against the bytes of its address stream.
-        result.calibrationBytes = UInt64(max(result.counters.totalEntriesWritten, result.tlb?.tlbAccesses ?? 0, 512)) * 8
-        // Fresh tables fault their pages in: compare with a memset that does too.
-        result.calibrationFirstTouch = result.pagesAllocated > 0
-        result.calibrationNs = result.calibrationFirstTouch ? Calibration.firstTouchMemset(bytes: result.calibrationBytes)
-                                                            : Calibration.warmMemset(bytes: result.calibrationBytes)
+        result.calibrationBytes = UInt64(max(result.counters.totalEntriesWritten, 512)) * 8
+        result.calibrationNs = result.calibrationKind == .firstTouch ? Calibration.firstTouchMemset(bytes: result.calibrationBytes)
+                                                                     : Calibration.warmMemset(bytes: result.calibrationBytes)
         return result
     }
 
+    /// A run that walked a trace and wrote no descriptors is timed against the bare walk
+    /// of that trace; the rest against a memset of the bytes written, into fresh pages
+    /// when the operation allocated tables (their pages fault in as the memset's do).
+    static func calibrationKind(_ result: RunResult, _ prepared: Prepared) -> CalibrationKind {
+        if prepared.tlbRun != nil && result.counters.totalEntriesWritten == 0 { return .bareWalk }
+        return result.pagesAllocated > 0 ? .firstTouch : .warm
+    }
+
     /// Builds the starting map (untimed), then times the operation; its counts go into
-    /// `result`.
-    static func measure(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult) throws(RunError) -> UInt64 {
+    /// `result`. A repeat that is not `counting` skips the untimed access trace.
+    static func measure(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult,
+                        counting: Bool = true) throws(RunError) -> UInt64 {
         if prepared.spec.kind != .boot { try buildMap(pt, prepared) }
         let counters = pt.counters, allocated = pt.allocator.allocated, freed = pt.allocator.pagesFreed
         if let n = prepared.spec.failAfter {
@@ -159,7 +192,7 @@ public enum ScenarioRunner {
         (result.errors, result.requestsIssued, result.splitFraction) = (outcome.errors, outcome.issued, outcome.splitFraction)
         result.hotplugRefusals = outcome.refusals
         result.tlb = outcome.tlb
-        if result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, prepared.layout) }
+        if counting, result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, prepared.layout) }
         return time
     }
 

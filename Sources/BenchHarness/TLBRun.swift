@@ -35,20 +35,49 @@ struct TLBRun {
         do { tlb = try SimulatedTLB(configuration) } catch { throw RunError(error.description) }
         tlb.attach(to: pt)
         defer { pt.tlbObserver = nil }
-        let space = AddressSpace(layout: layout)
-        let n = access.accesses, seed = access.seed ?? 0
-        do {
-            switch access.trace {
-            case .uniform: var t = UniformTrace(space: space, seed: seed); tlb.run(&t, count: n)
-            case .sequential: var t = SequentialTrace(space: space, seed: seed); tlb.run(&t, count: n)
-            case .zipf(let s): var t = try ZipfTrace(space: space, exponent: s, seed: seed); tlb.run(&t, count: n)
-            case .hotset(let bytes): var t = try HotSetTrace(space: space, bytes: bytes, seed: seed); tlb.run(&t, count: n)
-            case .memcached: var t = try MemcachedTrace(space: space, seed: seed); tlb.run(&t, count: n)
-            case .file: var t = replay!; tlb.run(&t, count: n)
-            }
-        } catch { throw RunError(error.description) }
+        var consumer = Simulate(tlb: tlb, count: access.accesses)
+        try drive(layout, &consumer)
         return tlb.metrics
     }
+
+    /// The bare-walk floor of the same trace over `pt`: the descriptors it loaded.
+    func bareWalk(_ pt: PageTable, _ layout: MachineLayout) throws(RunError) -> Int {
+        var consumer = Walk(pt: pt, count: access.accesses)
+        try drive(layout, &consumer)
+        return consumer.loads
+    }
+
+    /// Hands the run's trace, from its seed's start, to `consumer`.
+    private func drive<C: TraceConsumer>(_ layout: MachineLayout, _ consumer: inout C) throws(RunError) {
+        let space = AddressSpace(layout: layout)
+        let seed = access.seed ?? 0
+        do {
+            switch access.trace {
+            case .uniform: var t = UniformTrace(space: space, seed: seed); consumer.consume(&t)
+            case .sequential: var t = SequentialTrace(space: space, seed: seed); consumer.consume(&t)
+            case .zipf(let s): var t = try ZipfTrace(space: space, exponent: s, seed: seed); consumer.consume(&t)
+            case .hotset(let bytes): var t = try HotSetTrace(space: space, bytes: bytes, seed: seed); consumer.consume(&t)
+            case .memcached: var t = try MemcachedTrace(space: space, seed: seed); consumer.consume(&t)
+            case .file: var t = replay!; consumer.consume(&t)
+            }
+        } catch { throw RunError(error.description) }
+    }
+}
+
+/// What a trace is driven through; generic so each generator's `next()` inlines.
+private protocol TraceConsumer {
+    mutating func consume<G: TraceGenerator>(_ trace: inout G)
+}
+
+private struct Simulate: TraceConsumer {
+    let tlb: SimulatedTLB, count: Int
+    func consume<G: TraceGenerator>(_ trace: inout G) { tlb.run(&trace, count: count) }
+}
+
+private struct Walk: TraceConsumer {
+    let pt: PageTable, count: Int
+    var loads = 0
+    mutating func consume<G: TraceGenerator>(_ trace: inout G) { loads = BareWalk.run(pt, &trace, count: count) }
 }
 
 /// `message` led by the option it is about, once.

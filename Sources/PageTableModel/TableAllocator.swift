@@ -1,4 +1,5 @@
 import CJemalloc
+import Synchronization
 
 /// GFP flavour of a page-table allocation.
 public enum AllocationKind: Int, Sendable, CaseIterable {
@@ -50,13 +51,17 @@ public final class TableAllocator {
         self.geometry = geometry
         var index: UInt32 = 0
         var size = MemoryLayout<UInt32>.size
-        guard mallctl("arenas.create", &index, &size, nil, 0) == 0 else {
-            throw .arenaUnavailable("arenas.create failed")
+        if let spare = Self.spareArenas.withLock({ $0.popLast() }) {
+            index = spare
+        } else {
+            guard mallctl("arenas.create", &index, &size, nil, 0) == 0 else {
+                throw .arenaUnavailable("arenas.create failed")
+            }
         }
         arena = index
         var cache: UInt32 = 0
         guard mallctl("tcache.create", &cache, &size, nil, 0) == 0 else {
-            mallctl("arena.\(index).destroy", nil, nil, nil, 0)
+            Self.spareArenas.withLock { $0.append(index) }
             throw .arenaUnavailable("tcache.create failed")
         }
         tcache = cache
@@ -66,10 +71,17 @@ public final class TableAllocator {
         if case .probability(_, let seed) = failure { rng = SplitMix64(seed: seed) }
     }
 
+    /// Arenas emptied and kept for the next map: jemalloc keeps an arena's metadata after
+    /// arena.<i>.destroy, so a process that builds many maps would grow by megabytes a map.
+    private static let spareArenas = Mutex<[UInt32]>([])
+
     deinit {
         var cache = tcache
         mallctl("tcache.destroy", nil, nil, &cache, MemoryLayout<UInt32>.size)
-        mallctl("arena.\(arena).destroy", nil, nil, nil, 0)
+        // Every table goes at once, and its pages back to the system.
+        mallctl("arena.\(arena).reset", nil, nil, nil, 0)
+        mallctl("arena.\(arena).purge", nil, nil, nil, 0)
+        Self.spareArenas.withLock { $0.append(arena) }
     }
 
     /// A table for `level`, not zeroed; nil when the failure policy says ENOMEM.

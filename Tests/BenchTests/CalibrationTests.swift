@@ -35,3 +35,62 @@ import Testing
         #expect(faults() - before <= bufferPages + 16)
     }
 }
+
+/// How timings are repeated and which reference a run gets (no timing is asserted).
+@Suite struct RepeatedTimingTests {
+    /// A clock that moves `step` ns at every reading.
+    private func clock(step: UInt64) -> () -> UInt64 {
+        var t: UInt64 = 0
+        return { t += step; return t }
+    }
+
+    @Test func repeatsUntilTheIntervalIsReached() {
+        let m = Calibration.mean(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 7 }
+        // 7 × 8 = 56 is the first sum ≥ 50.
+        #expect(m.repeats == 8 && m.ns == 7)
+        let once = Calibration.mean(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 60 }
+        #expect(once.repeats == 1 && once.ns == 60)
+    }
+
+    @Test func stopsAtTheBudgetShortOfTheInterval() {
+        // Readings 400, 800, 1200 after the start at 400: the third run ends past 1000.
+        var calls = 0
+        let m = Calibration.mean(atLeast: 50, within: 1_000, clock: clock(step: 400)) { calls += 1; return 2 }
+        #expect(m.repeats == 3 && calls == 3 && m.ns == 2)
+    }
+
+    @Test func meanRoundsDown() {
+        var next: UInt64 = 10
+        let m = Calibration.mean(atLeast: 30, within: 1_000, clock: clock(step: 1)) { defer { next += 1 }; return next }
+        // 10 + 11 + 12 = 33 over 3 runs.
+        #expect(m.repeats == 3 && m.ns == 11)
+    }
+
+    @Test func aTLBRunIsTimedAgainstTheBareWalkOfItsTrace() throws {
+        let r = try ScenarioRunner.run(spec([("scenario", "tlb"), ("memory", "1G"), ("mode", "pte"), ("trace", "uniform"), ("accesses", "1000")]))
+        #expect(r.calibrationKind == .bareWalk && r.calibrationNs > 0)
+        // A PTE map: four descriptor loads per address, 8 bytes each.
+        #expect(r.calibrationBytes == 1000 * 4 * 8)
+        #expect(r.tlb?.tlbAccesses == 1000)
+    }
+
+    /// Splits allocate tables (first-touch memset of what they wrote); a mosaic that splits
+    /// nothing only walks (its trace's bare walk); debug-pagealloc on a PTE map allocates none.
+    @Test func memsetKindsFollowWhatTheOperationDid() throws {
+        let mosaic = try ScenarioRunner.run(spec([("scenario", "mosaic"), ("memory", "1G"), ("split-fraction", "0.5"), ("accesses", "100")]))
+        #expect(mosaic.calibrationKind == .firstTouch && mosaic.calibrationBytes == UInt64(mosaic.counters.totalEntriesWritten) * 8)
+        let none = try ScenarioRunner.run(spec([("scenario", "mosaic"), ("memory", "1G"), ("split-fraction", "0"), ("accesses", "100")]))
+        #expect(none.calibrationKind == .bareWalk)
+        let dpa = try ScenarioRunner.run(spec([("scenario", "debug-pagealloc"), ("memory", "1G")]))
+        #expect(dpa.calibrationKind == .warm && dpa.pagesAllocated == 0)
+    }
+
+    /// The operation runs many times on fresh maps; the counts are one run's whatever
+    /// `--repeat` says.
+    @Test func countsAreOneRunsAtAnyRepeat() throws {
+        let once = try ScenarioRunner.run(spec([("scenario", "kfence"), ("memory", "1G")]))
+        let thrice = try ScenarioRunner.run(spec([("scenario", "kfence"), ("memory", "1G"), ("repeat", "3")]))
+        #expect(once.counters == thrice.counters && once.pagesAllocated == thrice.pagesAllocated)
+        #expect(once.counters.totalEntriesWritten == 786 && once.pagesAllocated == 1)
+    }
+}

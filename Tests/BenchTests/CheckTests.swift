@@ -55,9 +55,12 @@ import Testing
         var lenient = Check.Options()
         lenient.timeTolerance = 3
         #expect(Check.compare(base, slower, run: "r", options: lenient).map(\.regression) == [false])
-        var short = base
+        // Every row is timed by default (its wall_ns is a mean over 50 ms); --min-time-ms skips.
+        var short = base, floor = Check.Options()
         short["wall_ns"] = "1000"
-        #expect(Check.compare(short, slower, run: "r", options: .init()).isEmpty)
+        floor.minimumTimedNs = 50_000_000
+        #expect(Check.compare(short, slower, run: "r", options: .init()).map(\.regression) == [true])
+        #expect(Check.compare(short, slower, run: "r", options: floor).isEmpty)
     }
 
     @Test func checkAgainstAFreshBaselinePassesAndATamperedOneFails() throws {
@@ -67,16 +70,19 @@ import Testing
             try (CSVSchema.header + "\n" + fields.joined(separator: ",") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
         try write(row)
-        let clean = try Check.run(baseline: path, options: .init())
+        // Counters only: a unit test asserts no timing.
+        var untimed = Check.Options()
+        untimed.minimumTimedNs = .max
+        let clean = try Check.run(baseline: path, options: untimed)
         #expect(clean.regressions == 0 && clean.runs == 1)
         #expect(clean.summary.hasPrefix("compared 1 run(s), \(CSVSchema.columns.count - 5) metric(s)"))
         let dsb = CSVSchema.columns.firstIndex { $0.name == "dsb_ishst" }!
         var tampered = row
         tampered[dsb] = String(Int(tampered[dsb])! + 1)
         try write(tampered)
-        let report = try Check.run(baseline: path, options: .init())
+        let report = try Check.run(baseline: path, options: untimed)
         #expect(report.changes.contains { $0.metric == "dsb_ishst" && $0.regression })
-        let r = try BenchProcess.run(["check", "--baseline", path, "--quiet"])
+        let r = try BenchProcess.run(["check", "--baseline", path, "--quiet", "--min-time-ms", "1000000000"])
         #expect(r.status == 1 && r.stdout.contains("REGRESSION") && r.stderr.hasPrefix("bench: check:"))
         #expect(r.stdout.split(separator: "\n").last?.hasSuffix("1 moved, 1 regressed") == true)
     }
