@@ -179,11 +179,12 @@ public enum ScenarioRunner {
             pt.allocator.failure = .after(overflow ? .max : limit)
         }
         var outcome = Outcome()
-        // The bracket is what `bench perfcheck` counts under callgrind.
+        // The bracket is what `bench perfcheck` counts under callgrind: the counted run only,
+        // as how many runs make 50 ms depends on the clock.
         let time = Calibration.time {
-            splitbench_measure_begin()
+            if counting { splitbench_measure_begin() }
             outcome = operate(pt, prepared)
-            splitbench_measure_end()
+            if counting { splitbench_measure_end() }
         }
         result.counters = pt.counters.since(counters)
         result.pagesAllocated = zip(pt.allocator.allocated, allocated).reduce(0) { $0 + $1.0.reduce(0, +) - $1.1.reduce(0, +) }
