@@ -20,6 +20,8 @@ public enum ScenarioRunner {
         let tlbRun: TLBRun?
         /// The hotplug scenario's bank, right above RAM.
         let hotBank: PhysRange?
+        /// The RAM the memory guard budgets: the layout, with the hot bank.
+        let guarded: MachineLayout
         /// SHA-256 of the input files, by option.
         let hashes: [String: String]
         let costModel: CostModel?
@@ -74,18 +76,14 @@ public enum ScenarioRunner {
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
         try ResourceGuard.check(guarded, tables: tableBudget(spec), extraBytes: heldBesideTables(spec, guarded, tlbRun))
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
-                        tlbRun: tlbRun, hotBank: hotBank, hashes: hashes, costModel: costModel)
+                        tlbRun: tlbRun, hotBank: hotBank, guarded: guarded, hashes: hashes, costModel: costModel)
     }
 
     static func tableBudget(_ spec: RunSpec) -> ResourceGuard.TableBudget { spec.mayReachFullPTEMap ? .fullPTE : .blocks }
 
     /// The peak the guard checked in `prepare`: what a `--jobs` sweep sums over its running jobs.
     public static func estimatedPeakBytes(_ p: Prepared) -> UInt64 {
-        let guarded = p.hotBank.flatMap { bank in
-            try? MachineLayout(name: p.layout.name, banks: p.layout.banks + [bank], kernelImage: p.layout.kernelImage,
-                               stext: p.layout.stext, kfencePool: p.layout.kfencePool)
-        } ?? p.layout
-        return ResourceGuard.estimatedPeakBytes(guarded, tables: tableBudget(p.spec), extraBytes: heldBesideTables(p.spec, guarded, p.tlbRun)) ?? .max
+        ResourceGuard.estimatedPeakBytes(p.guarded, tables: tableBudget(p.spec), extraBytes: heldBesideTables(p.spec, p.guarded, p.tlbRun)) ?? .max
     }
 
     /// What a run holds besides its tables: the simulated TLB and its trace, and the
