@@ -136,8 +136,8 @@ public enum ParallelRuns {
         return pid
     }
 
-    /// This executable: the children run the same build as the sweep.
-    private static func selfExecutable() -> String {
+    /// This executable: the children (and perfcheck's valgrind runs) run the same build.
+    static func selfExecutable() -> String {
         guard let resolved = realpath("/proc/self/exe", nil) else { return CommandLine.arguments[0] }
         defer { free(resolved) }
         return String(cString: resolved)

@@ -185,9 +185,7 @@ public enum PerfCheck {
     /// A copy of this bench without DWARF: valgrind 3.19's reader gives up on the Swift
     /// toolchain's DWARF 5 ("unhandled dwarf2 abbrev form code 0x25") and stops the run.
     static func benchWithoutDebugInfo(in scratch: URL) throws(RunError) -> String {
-        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
-            throw RunError("perfcheck: cannot find this bench's executable (/proc/self/exe)")
-        }
+        let exe = ParallelRuns.selfExecutable()
         let copy = scratch.appendingPathComponent("bench").path
         let status = try launch("objcopy", ["--strip-debug", exe, copy], stdout: FileHandle.nullDevice, stderr: FileHandle.standardError)
         guard status == 0 else { throw RunError("perfcheck: 'objcopy --strip-debug \(exe)' failed (Debian: apt-get install binutils)") }
