@@ -5,6 +5,9 @@ import Testing
 
 /// The harness's reproducers, run as a user would run them.
 @Suite struct ReproducerTests {
+    /// `--min-time-ms` past every run: these tests compare counters, never timings.
+    private let untimed = "1000000000"
+
     private func write(_ text: String, _ name: String) throws -> String {
         let path = BenchProcess.temporaryPath(name)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -59,11 +62,11 @@ import Testing
         #expect(try BenchProcess.run(["--scenario", "replay", "--memory", "2G", "--ops", ops, "--csv", baseline, "--quiet"]).status == 0)
         let table = try String(contentsOfFile: baseline, encoding: .utf8)
         #expect(table.contains(ops))
-        let ok = try BenchProcess.run(["check", "--baseline", baseline, "--quiet"])
+        let ok = try BenchProcess.run(["check", "--baseline", baseline, "--quiet", "--min-time-ms", untimed])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stdout.contains("compared 1 run(s)"))
         try "op,start,size,context\nset_memory_ro,0xffff000040400000,4096,task\n".write(toFile: ops, atomically: true, encoding: .utf8)
-        let changed = try BenchProcess.run(["check", "--baseline", baseline, "--quiet"])
+        let changed = try BenchProcess.run(["check", "--baseline", baseline, "--quiet", "--min-time-ms", untimed])
         expectOneLineError(changed, naming: "--baseline: line 2: --ops")
     }
 
@@ -73,7 +76,7 @@ import Testing
                                "two.json")
         let baseline = BenchProcess.temporaryPath("json-baseline.csv")
         #expect(try BenchProcess.run(["--scenario", "boot", "--layout", layout, "--csv", baseline, "--quiet"]).status == 0)
-        let r = try BenchProcess.run(["check", "--baseline", baseline, "--quiet"])
+        let r = try BenchProcess.run(["check", "--baseline", baseline, "--quiet", "--min-time-ms", untimed])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("compared 1 run(s)") && r.stdout.contains("0 regressed"))
     }
@@ -159,7 +162,7 @@ import Testing
         let rows = try CSVTable(contentsOfFile: csv).rows
         #expect(rows.count == 1 && rows[0]["layout_name"] == "box, two \"banks\"" && rows[0]["trace"] == trace)
         #expect(rows[0]["tlb_accesses"] == "5")
-        let check = try BenchProcess.run(["check", "--baseline", csv, "--quiet"])
+        let check = try BenchProcess.run(["check", "--baseline", csv, "--quiet", "--min-time-ms", untimed])
         #expect(check.status == 0 && check.stdout.contains("0 regressed"), "\(check.stderr)")
     }
 
@@ -169,7 +172,7 @@ import Testing
         #expect(try BenchProcess.run(["--scenario", "mosaic", "--memory", "2G", "--split-fraction", "0.00005", "--accesses", "1000",
                                       "--csv", csv, "--quiet"]).status == 0)
         #expect(try CSVTable(contentsOfFile: csv).rows.first?["split_fraction_requested"] == "5e-05")
-        let check = try BenchProcess.run(["check", "--baseline", csv, "--quiet"])
+        let check = try BenchProcess.run(["check", "--baseline", csv, "--quiet", "--min-time-ms", untimed])
         #expect(check.status == 0 && check.stdout.contains("0 moved"), "\(check.stdout)")
     }
 
@@ -192,7 +195,7 @@ import Testing
         let csv = BenchProcess.temporaryPath("cm-baseline.csv")
         #expect(try BenchProcess.run(["--scenario", "boot", "--memory", "1G", "--cost-model", model, "--csv", csv, "--quiet"]).status == 0)
         try costs.replacingOccurrences(of: "1000", with: "2000").write(toFile: model, atomically: true, encoding: .utf8)
-        expectOneLineError(try BenchProcess.run(["check", "--baseline", csv, "--quiet"]), naming: "--baseline: line 2: --cost-model")
+        expectOneLineError(try BenchProcess.run(["check", "--baseline", csv, "--quiet", "--min-time-ms", untimed]), naming: "--baseline: line 2: --cost-model")
         let trace = try write("0xffff000000400000\n", "t.txt")
         let tcsv = BenchProcess.temporaryPath("t-baseline.csv")
         #expect(try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--accesses", "5", "--csv", tcsv, "--quiet"]).status == 0)
