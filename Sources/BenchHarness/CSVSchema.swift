@@ -6,7 +6,7 @@ import TLBModel
 /// The CSV schema: stable column order, numbers and short identifiers only. Bump
 /// `version` when a column changes meaning or position.
 public enum CSVSchema {
-    public static let version = 3
+    public static let version = 4
 
     public struct Column: Sendable {
         public let name: String
@@ -128,12 +128,12 @@ public enum CSVSchema {
         tlb("walk_refs", "memory references made by the walks") { $0.walkRefs },
         tlb("tlb_faults", "accesses no valid leaf maps (bank holes, addresses outside the linear map)") { $0.faults },
         c("walks_per_1k_accesses", "per 1000", "dtlb_walk per 1,000 simulated accesses (not perf's MPKI, which is per 1,000 instructions; named mpki_proxy in schema 1)", { $0.tlb.map { format4($0.walksPer1kAccesses) } ?? "" }),
-        c("wall_ns", "ns", "wall time of the operation: the mean of as many runs (each on a fresh map) as take >= 50 ms; the minimum of those means over --repeat", { String($0.wallNs) }),
-        c("wall_ns_median", "ns", "median of those means over --repeat", { String($0.wallNsMedian) }),
-        c("calib_bytes", "bytes", "bytes the reference writes (memset: 8 per descriptor written) or loads (bare-walk: 8 per descriptor)", { String($0.calibrationBytes) }),
-        c("calib_kind", "id", "the reference: first-touch memset (fresh pages, when the operation allocated tables), warm memset, or bare-walk (the run's trace walked through the same tables without a TLB, when the operation wrote nothing)", { $0.calibrationKind.rawValue }),
-        c("calib_ns", "ns", "the reference's time in the same process, a mean over >= 50 ms as wall_ns", { String($0.calibrationNs) }),
-        c("wall_ratio", "ratio", "wall_ns / calib_ns", { format4($0.wallRatio) }),
+        c("cpu_ns", "ns", "the operation's time on its thread's CPU clock (CLOCK_THREAD_CPUTIME_ID: time this shared machine spent elsewhere is not in it): the mean of as many runs (each on a fresh map) as take >= 50 ms; the minimum of those means over --repeat", { String($0.cpuNs) }),
+        c("cpu_ns_median", "ns", "median of those means over --repeat", { String($0.cpuNsMedian) }),
+        c("calib_bytes", "bytes", "bytes the reference writes (memset: 8 per descriptor written) or loads (bare-walk, walk-rewrite: 8 per descriptor)", { String($0.calibrationBytes) }),
+        c("calib_kind", "id", "the reference: first-touch (a memset of the bytes written into fresh pages, when the tables the operation allocated can hold at least a quarter of them), walk-rewrite (a root-to-leaf walk and a store back per descriptor written, at uniformly drawn RAM pages over the run's own tables, after each run: the operation rewrote descriptors in place), or bare-walk (the run's trace walked through the same tables without a TLB, when the operation wrote nothing)", { $0.calibrationKind.rawValue }),
+        c("calib_ns", "ns", "the reference's CPU time in the same process, a mean over >= 50 ms as cpu_ns (walk-rewrite: over the same runs)", { String($0.calibrationNs) }),
+        c("cpu_ratio", "ratio", "cpu_ns / calib_ns", { format4($0.cpuRatio) }),
         c("est_ns", "ns", "time the counts cost under --cost-model: Σ events × ns per event, rounded", { $0.estimatedNs.map { String(format: "%.0f", $0) } ?? "" }),
         parameter("present-invalid", "on/off"),
         parameter("swiotlb-bytes", "bytes"),

@@ -6,7 +6,7 @@ import Reports
 /// reference (`calib_kind`) measured in the same run.
 public enum Check {
     /// Columns that are measured, not counted.
-    static let timingColumns: Set<String> = ["wall_ns", "wall_ns_median", "calib_ns", "calib_kind", "wall_ratio"]
+    static let timingColumns: Set<String> = ["cpu_ns", "cpu_ns_median", "calib_ns", "calib_kind", "cpu_ratio"]
 
     /// One metric that moved.
     public struct Change: Sendable {
@@ -20,7 +20,7 @@ public enum Check {
     public struct Options: Sendable {
         /// Allowed relative change per column; absent columns must match exactly.
         public var tolerances: [String: Double] = [:]
-        /// wall_ratio may grow by this fraction before it is a regression.
+        /// cpu_ratio may grow by this fraction before it is a regression.
         public var timeTolerance = 1.0
         /// Runs shorter than this in the baseline are not timed. None by default: every
         /// timing is already a mean over 50 ms of repeats (see `Calibration.mean`).
@@ -64,10 +64,10 @@ public enum Check {
             }
             changes.append(Change(run: run, metric: column, baseline: b, now: n, regression: regression))
         }
-        if isTimed(base, options), let b = Double(base["wall_ratio"] ?? ""), let n = Double(now["wall_ratio"] ?? ""), b > 0 {
-            let tolerance = options.tolerances["wall_ratio"] ?? options.timeTolerance
+        if isTimed(base, options), let b = Double(base["cpu_ratio"] ?? ""), let n = Double(now["cpu_ratio"] ?? ""), b > 0 {
+            let tolerance = options.tolerances["cpu_ratio"] ?? options.timeTolerance
             if abs(n / b - 1) > 0.05 {
-                changes.append(Change(run: run, metric: "wall_ratio", baseline: base["wall_ratio"]!, now: now["wall_ratio"]!,
+                changes.append(Change(run: run, metric: "cpu_ratio", baseline: base["cpu_ratio"]!, now: now["cpu_ratio"]!,
                                       regression: n > b * (1 + tolerance)))
             }
         }
@@ -76,7 +76,7 @@ public enum Check {
 
     /// A baseline run long enough for its timing to be compared.
     static func isTimed(_ base: [String: String], _ options: Options) -> Bool {
-        UInt64(base["wall_ns"] ?? "").map { $0 >= options.minimumTimedNs } ?? false
+        UInt64(base["cpu_ns"] ?? "").map { $0 >= options.minimumTimedNs } ?? false
     }
 
     /// Reads a tolerance file: lines `column,relative_tolerance` (a header line is allowed).
@@ -131,12 +131,12 @@ public enum Check {
             var changes = compare(row, fields(try ScenarioRunner.run(prepared)), run: label, options: options)
             // A slower timing must show twice: one run that another process disturbed
             // (this machine is shared) is not a regression; the faster run counts.
-            if changes.contains(where: { $0.metric == "wall_ratio" && $0.regression }) {
+            if changes.contains(where: { $0.metric == "cpu_ratio" && $0.regression }) {
                 let again = compare(row, fields(try ScenarioRunner.run(prepared)), run: label, options: options)
-                // No wall_ratio change: within 5 % of the baseline, so faster than the first.
-                let ratio = { (c: [Change]) in c.first { $0.metric == "wall_ratio" }.flatMap { Double($0.now) } ?? 0 }
+                // No cpu_ratio change: within 5 % of the baseline, so faster than the first.
+                let ratio = { (c: [Change]) in c.first { $0.metric == "cpu_ratio" }.flatMap { Double($0.now) } ?? 0 }
                 if ratio(again) < ratio(changes) {
-                    changes = changes.filter { $0.metric != "wall_ratio" } + again.filter { $0.metric == "wall_ratio" }
+                    changes = changes.filter { $0.metric != "cpu_ratio" } + again.filter { $0.metric == "cpu_ratio" }
                 }
             }
             report.changes += changes

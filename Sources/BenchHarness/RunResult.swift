@@ -24,13 +24,13 @@ public struct RunResult: Sendable {
     public var hotplugRefusals = 0
     public var tlb: TLBMetrics?
     /// Wall time of the measured operation: minimum and median over repeats.
-    public var wallNs: UInt64 = 0
-    public var wallNsMedian: UInt64 = 0
+    public var cpuNs: UInt64 = 0
+    public var cpuNsMedian: UInt64 = 0
     /// The reference the time is compared with, measured in the same process: the bytes
-    /// its memset wrote or its bare walk loaded, and its time (a mean, as `wallNs`'s runs).
+    /// its memset wrote or its bare walk loaded, and its time (a mean, as `cpuNs`'s runs).
     public var calibrationBytes: UInt64 = 0
     public var calibrationNs: UInt64 = 0
-    public var calibrationKind = CalibrationKind.warm
+    public var calibrationKind = CalibrationKind.firstTouch
     /// The counts' time under `--cost-model`; nil without one.
     public var estimatedNs: Double?
 
@@ -40,7 +40,7 @@ public struct RunResult: Sendable {
         self.memoryBytes = memoryBytes
     }
 
-    public var wallRatio: Double { calibrationNs == 0 ? 0 : Double(wallNs) / Double(calibrationNs) }
+    public var cpuRatio: Double { calibrationNs == 0 ? 0 : Double(cpuNs) / Double(calibrationNs) }
 }
 
 extension RunResult {
@@ -51,7 +51,7 @@ extension RunResult {
         var counters: Counters, pagesAllocated: Int, pagesAllocatedAtomic: Int, pagesFreed: Int, tableBytes: Int
         var histogram: LeafHistogram, memTotalKB: UInt64, errors: Int, requestsIssued: Int, splitFraction: Double
         var hotplugRefusals: Int, tlb: TLBMetrics?
-        var wallNs: UInt64, wallNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
+        var cpuNs: UInt64, cpuNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
         var calibrationKind: CalibrationKind, estimatedNs: Double?
     }
 
@@ -59,8 +59,8 @@ extension RunResult {
         Measured(layoutName: layoutName, inputHashes: inputHashes, memoryBytes: memoryBytes, counters: counters,
                  pagesAllocated: pagesAllocated, pagesAllocatedAtomic: pagesAllocatedAtomic, pagesFreed: pagesFreed,
                  tableBytes: tableBytes, histogram: histogram, memTotalKB: memTotalKB, errors: errors,
-                 requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, wallNs: wallNs,
-                 wallNsMedian: wallNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
+                 requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, cpuNs: cpuNs,
+                 cpuNsMedian: cpuNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
                  calibrationKind: calibrationKind, estimatedNs: estimatedNs)
     }
 
@@ -69,7 +69,7 @@ extension RunResult {
         (inputHashes, counters, pagesAllocated, pagesAllocatedAtomic) = (m.inputHashes, m.counters, m.pagesAllocated, m.pagesAllocatedAtomic)
         (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
         (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
-        (wallNs, wallNsMedian, calibrationBytes, calibrationNs) = (m.wallNs, m.wallNsMedian, m.calibrationBytes, m.calibrationNs)
+        (cpuNs, cpuNsMedian, calibrationBytes, calibrationNs) = (m.cpuNs, m.cpuNsMedian, m.calibrationBytes, m.calibrationNs)
         (calibrationKind, estimatedNs) = (m.calibrationKind, m.estimatedNs)
     }
 }

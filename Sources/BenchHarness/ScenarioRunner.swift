@@ -112,57 +112,76 @@ public enum ScenarioRunner {
     /// Each of `--repeat`'s timings is the mean of as many runs of the operation as
     /// take `Calibration.minimumIntervalNs`, each on a freshly built map (built
     /// untimed); the counts are the first run's, so they never depend on the repeats.
-    /// The reference is measured likewise: `wall_ratio` is a ratio of per-run means.
+    /// The reference is measured likewise: `cpu_ratio` is a ratio of per-run means. An
+    /// operation that rewrote descriptors in place has its reference walk after each of
+    /// its runs, over that run's map, so both see the same moments of a shared machine.
     public static func run(_ prepared: Prepared) throws(RunError) -> RunResult {
         let spec = prepared.spec, layout = prepared.layout
         var result = RunResult(spec: spec, layoutName: layout.name, memoryBytes: layout.totalBytes)
         result.inputHashes = prepared.hashes
         var times: [UInt64] = [], counted = false, last: PageTable?
+        var rewrite = (ns: UInt64(0), runs: UInt64(0), loads: 0)
         for _ in 0..<spec.repeats {
             times.append(try Calibration.mean { () throws(RunError) -> UInt64 in
                 // One map at a time: each run's map is gone before the next is built.
                 last = nil
                 let pt = try newTable(spec)
                 last = pt
-                guard counted else {
+                let ns: UInt64
+                if counted {
+                    var again = result
+                    ns = try measure(pt, prepared, into: &again, counting: false)
+                } else {
                     counted = true
-                    return try measure(pt, prepared, into: &result)
+                    ns = try measure(pt, prepared, into: &result)
                 }
-                var again = result
-                return try measure(pt, prepared, into: &again, counting: false)
+                if calibrationKind(result, prepared, pt.geometry) == .walkRewrite {
+                    let count = max(result.counters.totalEntriesWritten, 512)
+                    rewrite.ns += Calibration.time { rewrite.loads = WalkRewrite.run(pt, layout, count: count) }
+                    rewrite.runs += 1
+                }
+                return ns
             }.ns)
         }
         try describeFinalMap(last!, prepared, into: &result)
         times.sort()
         result.estimatedNs = prepared.costModel?.estimateNs(result)
-        (result.wallNs, result.wallNsMedian) = (times[0], times[times.count / 2])
-        result.calibrationKind = calibrationKind(result, prepared)
-        if result.calibrationKind == .bareWalk {
+        (result.cpuNs, result.cpuNsMedian) = (times[0], times[times.count / 2])
+        result.calibrationKind = calibrationKind(result, prepared, last!.geometry)
+        switch result.calibrationKind {
+        case .walkRewrite:
+            result.calibrationNs = rewrite.ns / rewrite.runs
+            result.calibrationBytes = UInt64(rewrite.loads) * 8
+        case .bareWalk:
             // Over the tables the run left, before they are freed.
             let pt = last!
             var loads = 0
             result.calibrationNs = try Calibration.mean { () throws(RunError) -> UInt64 in
-                let start = Calibration.now()
+                let start = Calibration.cpuNow()
                 loads = try prepared.tlbRun!.bareWalk(pt, layout)
-                return Calibration.now() - start
+                return Calibration.cpuNow() - start
             }.ns
             result.calibrationBytes = UInt64(loads) * 8
-            return result
+        case .firstTouch:
+            last = nil
+            // Calibrated with the tables freed, so the process never holds both.
+            result.calibrationBytes = UInt64(max(result.counters.totalEntriesWritten, 512)) * 8
+            result.calibrationNs = Calibration.firstTouchMemset(bytes: result.calibrationBytes)
         }
-        last = nil
-        // Calibrated with the tables freed, so the process never holds both.
-        result.calibrationBytes = UInt64(max(result.counters.totalEntriesWritten, 512)) * 8
-        result.calibrationNs = result.calibrationKind == .firstTouch ? Calibration.firstTouchMemset(bytes: result.calibrationBytes)
-                                                                     : Calibration.warmMemset(bytes: result.calibrationBytes)
         return result
     }
 
     /// A run that walked a trace and wrote no descriptors is timed against the bare walk
-    /// of that trace; the rest against a memset of the bytes written, into fresh pages
-    /// when the operation allocated tables (their pages fault in as the memset's do).
-    static func calibrationKind(_ result: RunResult, _ prepared: Prepared) -> CalibrationKind {
-        if prepared.tlbRun != nil && result.counters.totalEntriesWritten == 0 { return .bareWalk }
-        return result.pagesAllocated > 0 ? .firstTouch : .warm
+    /// of that trace; one that filled new tables (they can hold at least a quarter of what
+    /// it wrote: a split writes each new table whole, a mosaic then rewrites it) against a
+    /// memset of the bytes written into fresh pages, whose pages fault in as the tables'
+    /// do; the rest rewrote descriptors in place, scattered over the map, and walk the map
+    /// as often.
+    static func calibrationKind(_ result: RunResult, _ prepared: Prepared, _ geometry: Geometry) -> CalibrationKind {
+        let written = result.counters.totalEntriesWritten
+        if prepared.tlbRun != nil && written == 0 { return .bareWalk }
+        let filled = result.pagesAllocated * geometry.entriesPerTable
+        return filled * 4 >= written && result.pagesAllocated > 0 ? .firstTouch : .walkRewrite
     }
 
     /// Builds the starting map (untimed), then times the operation; its counts go into

@@ -35,7 +35,7 @@ public enum SummaryTable {
     ]
     static let tables = [count("pt alloc") { $0.pagesAllocated }, decimal("pt MiB", 1) { Double($0.tableBytes) / 1_048_576 }]
     static let errors = count("errors") { $0.errors }
-    static let milliseconds = decimal("ms", 1) { Double($0.wallNs) / 1e6 }
+    static let milliseconds = decimal("ms", 1) { Double($0.cpuNs) / 1e6 }
     static let walksPer1k = decimal("walks/1k", 2) { $0.tlb?.walksPer1kAccesses }
     static let estimate = decimal("est ms", 1) { $0.estimatedNs.map { $0 / 1e6 } }
     static let reach = count("TLB reach") { $0.histogram.tlbReachEntries }

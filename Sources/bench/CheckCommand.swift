@@ -9,7 +9,7 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Counters (barriers, TLBIs, allocations, leaves, walks, walks_per_1k_accesses, …) must match \
             the baseline exactly unless the tolerance file allows a relative change. Timings \
-            compare as wall_ratio (wall time / memset of the same bytes, same process) and \
+            compare as cpu_ratio (the operation's CPU time over a reference doing the same kind of work, calib_kind, same process) and \
             only for runs of at least --min-time-ms in the baseline. Prints every metric that \
             moved; exits 1 on a regression.
 
@@ -20,8 +20,8 @@ struct CheckCommand: ParsableCommand {
 
     @Option(help: "Baseline CSV written by bench.") var baseline = "Results/baseline.csv"
     @Option(help: "CSV of column,relative_tolerance lines.") var tolerances: String?
-    @Option(name: .customLong("time-tolerance"), help: "Allowed growth of wall_ratio (1.0 = twice as slow).") var timeTolerance = 1.0
-    @Option(name: .customLong("min-time-ms"), help: "Only time runs at least this long in the baseline (wall_ns, a mean over >= 50 ms of repeats).") var minTimeMs = 0
+    @Option(name: .customLong("time-tolerance"), help: "Allowed growth of cpu_ratio (1.0 = twice as slow).") var timeTolerance = 1.0
+    @Option(name: .customLong("min-time-ms"), help: "Only time runs at least this long in the baseline (cpu_ns, a mean over >= 50 ms of repeats).") var minTimeMs = 0
     @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {

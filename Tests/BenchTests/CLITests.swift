@@ -34,7 +34,7 @@ struct BenchProcess {
 func countedColumns(_ csv: String) -> [[String]] {
     let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     let header = lines[0]
-    let timing: Set<String> = ["wall_ns", "wall_ns_median", "calib_ns", "wall_ratio"]
+    let timing: Set<String> = ["cpu_ns", "cpu_ns_median", "calib_ns", "cpu_ratio"]
     let keep = header.indices.filter { !timing.contains(header[$0]) }
     return lines.map { row in keep.map { row[$0] } }
 }

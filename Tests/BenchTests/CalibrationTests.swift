@@ -75,14 +75,16 @@ import Testing
     }
 
     /// Splits allocate tables (first-touch memset of what they wrote); a mosaic that splits
-    /// nothing only walks (its trace's bare walk); debug-pagealloc on a PTE map allocates none.
+    /// nothing only walks (its trace's bare walk); debug-pagealloc on a PTE map allocates none and
+    /// walks four levels to as many pages as it wrote descriptors.
     @Test func memsetKindsFollowWhatTheOperationDid() throws {
         let mosaic = try ScenarioRunner.run(spec([("scenario", "mosaic"), ("memory", "1G"), ("split-fraction", "0.5"), ("accesses", "100")]))
         #expect(mosaic.calibrationKind == .firstTouch && mosaic.calibrationBytes == UInt64(mosaic.counters.totalEntriesWritten) * 8)
         let none = try ScenarioRunner.run(spec([("scenario", "mosaic"), ("memory", "1G"), ("split-fraction", "0"), ("accesses", "100")]))
         #expect(none.calibrationKind == .bareWalk)
         let dpa = try ScenarioRunner.run(spec([("scenario", "debug-pagealloc"), ("memory", "1G")]))
-        #expect(dpa.calibrationKind == .warm && dpa.pagesAllocated == 0)
+        #expect(dpa.calibrationKind == .walkRewrite && dpa.pagesAllocated == 0)
+        #expect(dpa.calibrationBytes == UInt64(dpa.counters.totalEntriesWritten) * 4 * 8)
     }
 
     /// The operation runs many times on fresh maps; the counts are one run's whatever

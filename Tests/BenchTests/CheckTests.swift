@@ -18,7 +18,7 @@ import Testing
     private var base: [String: String] {
         var r = RunResult(spec: try! spec([]), layoutName: "single", memoryBytes: 1 << 30)
         r.counters.dsbIshst = 1000
-        r.wallNs = 100_000_000
+        r.cpuNs = 100_000_000
         r.calibrationNs = 50_000_000
         return fields(r)
     }
@@ -48,16 +48,16 @@ import Testing
 
     @Test func timingComparesRatiosAgainstTheTolerance() {
         var slower = base, faster = base
-        slower["wall_ratio"] = "4.5000"  // baseline 2.0: 2.25× worse
-        faster["wall_ratio"] = "1.0000"
+        slower["cpu_ratio"] = "4.5000"  // baseline 2.0: 2.25× worse
+        faster["cpu_ratio"] = "1.0000"
         #expect(Check.compare(base, slower, run: "r", options: .init()).map(\.regression) == [true])
         #expect(Check.compare(base, faster, run: "r", options: .init()).map(\.regression) == [false])
         var lenient = Check.Options()
         lenient.timeTolerance = 3
         #expect(Check.compare(base, slower, run: "r", options: lenient).map(\.regression) == [false])
-        // Every row is timed by default (its wall_ns is a mean over 50 ms); --min-time-ms skips.
+        // Every row is timed by default (its cpu_ns is a mean over 50 ms); --min-time-ms skips.
         var short = base, floor = Check.Options()
-        short["wall_ns"] = "1000"
+        short["cpu_ns"] = "1000"
         floor.minimumTimedNs = 50_000_000
         #expect(Check.compare(short, slower, run: "r", options: .init()).map(\.regression) == [true])
         #expect(Check.compare(short, slower, run: "r", options: floor).isEmpty)
