@@ -122,6 +122,9 @@ public struct ImportedMap: Sendable {
         if bits & Descriptor.valid != 0 {
             if level == .pte && bits & Descriptor.tableOrPage == 0 { throw fail("a valid PTE is a page: it cannot be BLK") }
             if level != .pte && bits & Descriptor.tableOrPage != 0 { throw fail("a valid \(name) leaf is a block (BLK): table entries are not printed") }
+        } else if level != .pte && bits & Descriptor.presentInvalid == 0 {
+            // The walker passes an invalid block by unless pXd_leaf() holds (15bfba1ad77f).
+            throw fail("an invalid \(name) is printed only as a present-invalid block (NG, 15bfba1ad77f)")
         }
         if bits & Descriptor.cont != 0 {
             guard level != .pud else { throw fail("a PUD entry has no contiguous hint (CON)") }
