@@ -43,7 +43,7 @@ public enum CSVSchema {
     /// The column holding each input file's SHA-256, by option (a run reads --ops or
     /// --trace, never both).
     static let hashColumns = ["layout": "layout_sha256", "ops": "input_sha256", "trace": "input_sha256",
-                              "cost-model": "cost_model_sha256"]
+                              "cost-model": "cost_model_sha256", "initial-map": "initial_map_sha256", "iomem": "iomem_sha256"]
 
     private static func hash(_ name: String, _ meaning: String) -> Column {
         c(name, "hex", meaning, { r in hashColumns.compactMap { $0.value == name ? r.inputHashes[$0.key] : nil }.first ?? "" })
@@ -144,6 +144,10 @@ public enum CSVSchema {
         parameter("hotplug-remove", "bytes"),
         n("tlbi_pgtable", "count", "tlbi vaae1is (__flush_tlb_kernel_pgtable: one per freed table)", { $0.counters.tlbiPageAllLevels }),
         c("hotplug_refused", "count", "hotplug: hot-removes the memory notifier refused (NOTIFY_BAD: an edge splits a leaf)", { $0.spec.kind == .hotplug ? String($0.hotplugRefusals) : "" }),
+        parameter("initial-map", "path"),
+        hash("initial_map_sha256", "SHA-256 of the --initial-map ptdump"),
+        parameter("iomem", "path"),
+        hash("iomem_sha256", "SHA-256 of the --iomem file"),
     ]
 }
 

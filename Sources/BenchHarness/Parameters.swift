@@ -101,21 +101,30 @@ extension Parameter {
                   help: "Which CPUs may split live blocks (BBML2_NOABORT on the kernel's allowlist): all, the boot CPU only (map_mem uses blocks, the repaint runs at SMP bring-up), or none (PTE-mapped at boot).",
                   scenarios: everywhere, excluded: { v in KernelVersion.named(v["kernel"] ?? "")?.linearMapSplit == false ? "\(v["kernel"]!) has no BBML2_NOABORT support (v6.18+)" : nil },
                   fallback: { _ in nil }, canonical: word(BBML2Support.allCases)),
+        // Above the layout rows, whose exclusions look at it.
+        Parameter(name: "initial-map", column: "initial_map", form: "a ptdump of the linear map (kernel_page_tables text)",
+                  help: "Start from this map (48-bit VA, 4K granule), with --iomem for the banks, instead of booting one; with the boot scenario the run measures nothing and describes the map.",
+                  scenarios: everywhere, fallback: { _ in nil }, canonical: path),
+        Parameter(name: "iomem", column: "iomem", form: "a copy of /proc/iomem",
+                  help: "The banks of an --initial-map (top-level System RAM, touching ranges merged) and its kernel image (Kernel code).",
+                  scenarios: everywhere, excluded: { v in v["initial-map"] == nil ? "only an --initial-map takes --iomem" : nil },
+                  fallback: { _ in nil }, canonical: path),
         Parameter(name: "layout", column: "layout", form: MachineLayout.builtinNames.joined(separator: "|") + "|FILE.json",
-                  help: "Memory banks: a built-in layout or a JSON file.", scenarios: everywhere,
+                  help: "Memory banks: a built-in layout or a JSON file.", scenarios: everywhere, excluded: imported,
                   fallback: { _ in "single" }, canonical: { MachineLayout.builtinNames.contains($0) || $0.hasSuffix(".json") ? $0 : nil }),
         Parameter(name: "memory", column: "memory_bytes", form: "a size such as 64M, 256G or 4T (a multiple of 4K)",
                   help: "Simulated RAM (single, numa2, numa4).", scenarios: everywhere,
-                  excluded: { v in sizedLayouts.contains(v["layout"] ?? "") ? nil : "the \(v["layout"] ?? "") layout fixes its own size" },
+                  excluded: { v in imported(v) ?? (sizedLayouts.contains(v["layout"] ?? "") ? nil : "the \(v["layout"] ?? "") layout fixes its own size") },
                   fallback: { _ in "256G" }, canonical: { ByteSize.parse($0).flatMap { $0 > 0 && $0 % 4096 == 0 ? String($0) : nil } }),
         Parameter(name: "kfence", column: "kfence_pool", form: "late|early",
                   help: "kfence pool: late, or early (carved out of the linear map at boot).",
                   scenarios: everywhere.subtracting([.kfence]),
-                  excluded: { v in MachineLayout.builtinNames.contains(v["layout"] ?? "") ? nil : "a JSON layout names its own \"kfence\" pool" },
+                  excluded: { v in v["initial-map"] != nil ? "an --initial-map shows its own kfence pool"
+                      : MachineLayout.builtinNames.contains(v["layout"] ?? "") ? nil : "a JSON layout names its own \"kfence\" pool" },
                   fallback: { _ in "late" }, canonical: word(["late", "early"])),
         Parameter(name: "mode", column: "mode", form: words(MappingMode.allCases),
                   help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic, .realmBoot, .hotplug],
-                  fallback: { _ in nil }, canonical: word(MappingMode.allCases)),
+                  excluded: { v in v.scenario == .boot ? notBuilt(v) : nil }, fallback: { _ in nil }, canonical: word(MappingMode.allCases)),
         Parameter(name: "walker", column: "walker", form: words(WalkerKind.allCases),
                   help: "Split walker.", scenarios: [.perm, .replay, .mosaic], excluded: noSplitCode,
                   fallback: { _ in WalkerKind.leaf.rawValue }, canonical: word(WalkerKind.allCases)),
@@ -134,14 +143,14 @@ extension Parameter {
                   fallback: { _ in NestingPolicy.tolerant.rawValue }, canonical: word(NestingPolicy.allCases)),
         Parameter(name: "create-path", column: "create_path", form: words(CreatePath.allCases),
                   help: "The boot create path, by Ryan Roberts' v6.10 rows: base (v6.9), no-cont-remap, batch-barriers, no-alloc-remap (v6.10+).",
-                  scenarios: [.boot], fallback: { _ in CreatePath.current.rawValue }, canonical: word(CreatePath.allCases)),
+                  scenarios: [.boot], excluded: notBuilt, fallback: { _ in CreatePath.current.rawValue }, canonical: word(CreatePath.allCases)),
         Parameter(name: "kfence-init", column: "kfence_init_check", form: words(KfenceInitCheck.allCases),
                   help: "arch_kfence_init_pool's early exit: v6.18's (no BBML2_NOABORT, or force_pte_mapping) or b7737c38e7cb's (force_pte_mapping alone).",
                   scenarios: [.kfence], excluded: { v in v["variant"] == Kfence.Variant.splitPool.rawValue ? nil : "only ce2b3a50ad92 has arch_kfence_init_pool" },
                   fallback: { _ in KfenceInitCheck.v6_18.rawValue }, canonical: word(KfenceInitCheck.allCases)),
         Parameter(name: "boot", column: "boot", form: words(BootStage.allCases),
                   help: "What boot runs: map-mem alone, or full (map_mem, then mark_linear_text_alias_ro).",
-                  scenarios: [.boot], fallback: { _ in BootStage.full.rawValue }, canonical: word(BootStage.allCases)),
+                  scenarios: [.boot], excluded: notBuilt, fallback: { _ in BootStage.full.rawValue }, canonical: word(BootStage.allCases)),
         Parameter(name: "map-mem", column: "map_mem", form: words(MapMemVariant.allCases),
                   help: "map_mem: classic (to v7.1), overlay (v7.2: kfence pool, image text and data/bss mapped before the banks; data/bss made read-only) or overlay-unmap (linux-next: data/bss made invalid).",
                   scenarios: everywhere, fallback: { _ in MapMemVariant.classic.rawValue }, canonical: word(MapMemVariant.allCases)),
@@ -207,7 +216,10 @@ extension Parameter {
                   fallback: { _ in "1" }, canonical: { Int($0).flatMap { (1...1000).contains($0) ? String($0) : nil } }),
         Parameter(name: "present-invalid", column: "present_invalid", form: "on|off",
                   help: "Present-invalid kernel leaves (15bfba1ad77f): invalid blocks stay leaves, so pageattr and the walkers take them and ptdump shows them.",
-                  scenarios: [.perm, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug], fallback: { _ in "off" }, canonical: onOff),
+                  scenarios: [.boot, .perm, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug],
+                  // An imported map may hold present-invalid blocks, which ptdump shows only so.
+                  excluded: { v in v.scenario == .boot && v["initial-map"] == nil ? "map_mem writes no invalid entries" : nil },
+                  fallback: { _ in "off" }, canonical: onOff),
         Parameter(name: "swiotlb-bytes", column: "swiotlb_bytes", form: "a size such as 64M (a multiple of 4K)",
                   help: "realm-boot: the swiotlb buffer swiotlb_update_mem_attributes shares (IO_TLB_DEFAULT_SIZE is 64M).",
                   scenarios: [.realmBoot], fallback: { _ in "64M" }, canonical: pageMultiple),
@@ -255,6 +267,14 @@ extension Parameter {
     }
     /// The scenarios whose measured operation flushes the TLB (boot: the fixmap's unmaps
     /// and the alias's flush).
+    /// With --initial-map the banks come from its --iomem file.
+    static let imported: @Sendable (ParameterValues) -> String? = { v in
+        v["initial-map"] != nil ? "with --initial-map the banks come from --iomem" : nil
+    }
+    /// An imported map is the boot: map_mem's options have nothing to build.
+    static let notBuilt: @Sendable (ParameterValues) -> String? = { v in
+        v["initial-map"] != nil ? "an --initial-map is not built by map_mem" : nil
+    }
     static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug]
     static let tracing: Set<Scenario> = [.tlb, .mosaic]
     static let sizedLayouts: Set<String> = ["single", "numa2", "numa4"]

@@ -16,6 +16,8 @@ public struct RunResult: Sendable {
     /// Page-table bytes held when the run ends.
     public var tableBytes = 0
     public var histogram = LeafHistogram()
+    /// The map's DirectMap lines (`--format directmap`).
+    public var directMap = DirectMapUse()
     public var memTotalKB: UInt64 = 0
     public var errors = 0
     public var requestsIssued = 0
@@ -50,7 +52,7 @@ extension RunResult {
         var layoutName: String, inputHashes: [String: String], memoryBytes: UInt64
         var counters: Counters, pagesAllocated: Int, pagesAllocatedAtomic: Int, pagesFreed: Int, tableBytes: Int
         var histogram: LeafHistogram, memTotalKB: UInt64, errors: Int, requestsIssued: Int, splitFraction: Double
-        var hotplugRefusals: Int, tlb: TLBMetrics?
+        var hotplugRefusals: Int, tlb: TLBMetrics?, directMap: DirectMapUse
         var cpuNs: UInt64, cpuNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
         var calibrationKind: CalibrationKind, estimatedNs: Double?
     }
@@ -59,7 +61,8 @@ extension RunResult {
         Measured(layoutName: layoutName, inputHashes: inputHashes, memoryBytes: memoryBytes, counters: counters,
                  pagesAllocated: pagesAllocated, pagesAllocatedAtomic: pagesAllocatedAtomic, pagesFreed: pagesFreed,
                  tableBytes: tableBytes, histogram: histogram, memTotalKB: memTotalKB, errors: errors,
-                 requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, cpuNs: cpuNs,
+                 requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb,
+                 directMap: directMap, cpuNs: cpuNs,
                  cpuNsMedian: cpuNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
                  calibrationKind: calibrationKind, estimatedNs: estimatedNs)
     }
@@ -70,6 +73,6 @@ extension RunResult {
         (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
         (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
         (cpuNs, cpuNsMedian, calibrationBytes, calibrationNs) = (m.cpuNs, m.cpuNsMedian, m.calibrationBytes, m.calibrationNs)
-        (calibrationKind, estimatedNs) = (m.calibrationKind, m.estimatedNs)
+        (calibrationKind, estimatedNs, directMap) = (m.calibrationKind, m.estimatedNs, m.directMap)
     }
 }

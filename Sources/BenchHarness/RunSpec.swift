@@ -27,6 +27,8 @@ public struct RunSpec: Sendable {
 public enum LayoutChoice: Sendable, Equatable {
     case builtin(name: String, memory: UInt64?, earlyKfence: Bool)
     case file(String)
+    /// `--initial-map` with the banks of its `--iomem` file.
+    case imported(map: String, iomem: String)
 
     /// The --layout / --ops / --trace files a run reads.
     public var path: String? { if case .file(let p) = self { p } else { nil } }
@@ -134,10 +136,15 @@ extension RunSpec {
         }
         let kernel = KernelVersion.named(v["kernel"]!)!
         if let why = kernel.refusal(v.scenario) { throw RunError("--kernel: \(why)") }
-        let layoutName = v["layout"]!
-        layout = MachineLayout.builtinNames.contains(layoutName)
-            ? .builtin(name: layoutName, memory: v["memory"].map { UInt64($0)! }, earlyKfence: v["kfence"] == "early")
-            : .file(layoutName)
+        if let map = v["initial-map"] {
+            guard let iomem = v["iomem"] else { throw RunError("--iomem: --initial-map needs --iomem FILE, a copy of /proc/iomem with the banks") }
+            layout = .imported(map: map, iomem: iomem)
+        } else {
+            let layoutName = v["layout"]!
+            layout = MachineLayout.builtinNames.contains(layoutName)
+                ? .builtin(name: layoutName, memory: v["memory"].map { UInt64($0)! }, earlyKfence: v["kfence"] == "early")
+                : .file(layoutName)
+        }
         failAfter = v["fail-after"].map { Int($0)! }
         repeats = Int(v["repeat"]!)!
         context = Self.context(v)
@@ -180,7 +187,9 @@ extension RunSpec {
         let walker = v["walker"].flatMap(WalkerKind.init) ?? .leaf
         switch v.scenario {
         case .boot:
-            return .boot(mode: mode, path: CreatePath(rawValue: v["create-path"]!)!, stage: BootStage(rawValue: v["boot"]!)!)
+            // An --initial-map takes neither: the values are never used.
+            return .boot(mode: mode, path: CreatePath(rawValue: v["create-path"] ?? CreatePath.current.rawValue)!,
+                         stage: BootStage(rawValue: v["boot"] ?? BootStage.full.rawValue)!)
         case .perm:
             return .perm(PermSpec(walker: walker, mode: mode, requests: Int(v["requests"]!)!,
                                   size: RequestPagesSpec(text: v["request-pages"]!)!,
@@ -233,7 +242,7 @@ extension RunSpec {
     /// own (map_mem's create walker at boot; none for a TLB trace).
     public var walkerLabel: String {
         switch scenario {
-        case .boot: return "create"
+        case .boot: return isImported ? "none" : "create"
         case .tlb: return "none"
         case .repaint(let variant): return !repaintRuns ? "none" : (variant == .yangV5 ? WalkerKind.range : .pagewalk).rawValue
         case .realmBoot: return context.linearMapRequiresBBML2 ? WalkerKind.leaf.rawValue : "none"
@@ -282,6 +291,7 @@ extension RunSpec {
     public var inputs: [(option: String, path: String)] {
         var files: [(String, String)] = []
         if let path = layout.path { files.append(("layout", path)) }
+        if case .imported(let map, let iomem) = layout { files += [("initial-map", map), ("iomem", iomem)] }
         if let ops = values["ops"] { files.append(("ops", ops)) }
         if let model = values["cost-model"], CostModel.preset(model) == nil { files.append(("cost-model", model)) }
         if case .file(let path)? = access?.trace { files.append(("trace", path)) }
@@ -298,12 +308,16 @@ extension RunSpec {
 
     /// The map the measured operation starts from needs every page PTE-mapped at worst.
     public var mayReachFullPTEMap: Bool {
-        switch scenario {
+        if isImported { return true }
+        return switch scenario {
         case .boot(let mode, _, _): mode == .pte
         case .tlb(let mode, _): mode == .pte || repaintRuns
         default: true
         }
     }
+
+    /// The run starts from an --initial-map.
+    public var isImported: Bool { if case .imported = layout { true } else { false } }
 }
 
 extension ParameterValues {

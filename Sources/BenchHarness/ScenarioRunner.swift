@@ -3,6 +3,7 @@ import Foundation
 import KernelCallers
 import LinearMap
 import PageTableModel
+import Reports
 import SplitWalkers
 import TLBModel
 
@@ -25,6 +26,8 @@ public enum ScenarioRunner {
         /// SHA-256 of the input files, by option.
         let hashes: [String: String]
         let costModel: CostModel?
+        /// The --initial-map every run of this spec starts from, checked against the layout.
+        let initialMap: ImportedMap?
     }
 
     /// What the measured operation reports besides the counters.
@@ -46,6 +49,13 @@ public enum ScenarioRunner {
         for (option, path) in spec.inputs {
             guard let digest = SHA256.hexDigest(ofFile: path) else { throw RunError("--\(option): cannot read '\(path)'") }
             hashes[option] = digest
+        }
+        var initialMap: ImportedMap?
+        if case .imported(let map, _) = spec.layout {
+            do {
+                initialMap = try ImportedMap.load(path: map)
+                try initialMap!.check(against: layout)
+            } catch { throw RunError(error.description) }
         }
         var trace: OpTrace?
         var backings: AreaBackings?
@@ -76,7 +86,8 @@ public enum ScenarioRunner {
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
         try ResourceGuard.check(guarded, tables: tableBudget(spec), extraBytes: heldBesideTables(spec, guarded, tlbRun))
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
-                        tlbRun: tlbRun, hotBank: hotBank, guarded: guarded, hashes: hashes, costModel: costModel)
+                        tlbRun: tlbRun, hotBank: hotBank, guarded: guarded, hashes: hashes, costModel: costModel,
+                        initialMap: initialMap)
     }
 
     static func tableBudget(_ spec: RunSpec) -> ResourceGuard.TableBudget { spec.mayReachFullPTEMap ? .fullPTE : .blocks }
@@ -101,6 +112,8 @@ public enum ScenarioRunner {
                 return try MachineLayout.builtin(name, memory: memory ?? 256 << 30, earlyKfence: earlyKfence)
             case .file(let path):
                 return try MachineLayout.load(path: path)
+            case .imported(_, let iomem):
+                return try MachineLayout.load(iomem: iomem)
             }
         } catch { throw RunError(error.description) }
     }
@@ -188,7 +201,7 @@ public enum ScenarioRunner {
     /// `result`. A repeat that is not `counting` skips the untimed access trace.
     static func measure(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult,
                         counting: Bool = true) throws(RunError) -> UInt64 {
-        if prepared.spec.kind != .boot { try buildMap(pt, prepared) }
+        if startsBuilt(prepared) { try buildMap(pt, prepared) }
         let counters = pt.counters, allocated = pt.allocator.allocated, freed = pt.allocator.pagesFreed
         if let n = prepared.spec.failAfter {
             // Saturating: a --fail-after beyond any run's allocations never fails.
@@ -218,6 +231,7 @@ public enum ScenarioRunner {
     static func describeFinalMap(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult) throws(RunError) {
         result.tableBytes = pt.allocator.tableBytes
         result.histogram = pt.leafHistogram()
+        result.directMap = pt.directMapUse()
         result.memTotalKB = prepared.layout.memTotalKB(pageTableBytes: pt.allocator.tableBytes)
         if prepared.spec.verify { try verify(pt, prepared, bootFailed: prepared.spec.kind == .boot && result.errors > 0) }
     }
@@ -226,7 +240,7 @@ public enum ScenarioRunner {
     public static func finalMap(_ spec: RunSpec) throws(RunError) -> (PageTable, MachineLayout) {
         let prepared = try prepare(spec)
         let pt = try newTable(spec)
-        if spec.kind != .boot { try buildMap(pt, prepared) }
+        if startsBuilt(prepared) { try buildMap(pt, prepared) }
         _ = operate(pt, prepared)
         return (pt, prepared.layout)
     }
@@ -251,17 +265,26 @@ public enum ScenarioRunner {
         try builder.boot(into: pt, through: stage, context: prepared.context)
     }
 
+    /// Every scenario but boot starts from a built map; so does boot on an --initial-map,
+    /// which then measures nothing.
+    static func startsBuilt(_ prepared: Prepared) -> Bool { prepared.spec.kind != .boot || prepared.initialMap != nil }
+
     /// The map every scenario but boot starts from: booted, and on a machine whose boot
-    /// CPU alone has BBML2_NOABORT, repainted when the secondaries came up.
+    /// CPU alone has BBML2_NOABORT, repainted when the secondaries came up — or the
+    /// --initial-map as it was captured (any repaint already in it).
     static func buildMap(_ pt: PageTable, _ prepared: Prepared) throws(RunError) {
         do {
-            try boot(pt, prepared)
+            if let map = prepared.initialMap {
+                try map.build(into: pt, layout: prepared.layout)
+            } else {
+                try boot(pt, prepared)
+            }
             // A hotplug machine's boot also has sparse_init's memmap of the boot banks.
             if case .hotplug = prepared.spec.scenario {
                 try MemoryHotplug(pt: pt, layout: prepared.layout, context: prepared.context).populateBootMemmap()
             }
         } catch { throw RunError("boot failed: \(error)") }
-        guard prepared.spec.kind != .repaint, prepared.spec.repaintRuns else { return }
+        guard prepared.initialMap == nil, prepared.spec.kind != .repaint, prepared.spec.repaintRuns else { return }
         do { try Repaint.linearMapSplitToPTEs(pt: pt, layout: prepared.layout, variant: .pagewalk, context: prepared.context) }
         catch { throw RunError("repaint at SMP bring-up failed: \(error)") }
     }
@@ -271,6 +294,7 @@ public enum ScenarioRunner {
         let layout = prepared.layout, context = prepared.context
         switch prepared.spec.scenario {
         case .boot:
+            guard prepared.initialMap == nil else { return Outcome() }
             return Outcome(errors: (try? boot(pt, prepared)) == nil ? 1 : 0)
         case .perm:
             return permLifecycle(pt, prepared)

@@ -114,12 +114,17 @@ struct PTDumpState {
     private mutating func flush() {
         guard let level else { return }
         text += "0x\(Self.hex16(start))-0x\(Self.hex16(end))   \(Self.size(end - start)) \(level.name.uppercased())"
-        if prot != 0 {
-            for c in Self.columns {
-                if let s = prot & c.mask == c.value ? c.set : c.clear { text += " " + s }
-            }
+        text += Self.attributeText(prot) + "\n"
+    }
+
+    /// The attribute columns after the level: nothing for an empty entry (prot 0).
+    static func attributeText(_ prot: UInt64) -> String {
+        guard prot != 0 else { return "" }
+        var text = ""
+        for c in columns {
+            if let s = prot & c.mask == c.value ? c.set : c.clear { text += " " + s }
         }
-        text += "\n"
+        return text
     }
 
     /// ptdump's size column: KiB, scaled by 1024 while that divides evenly, right-aligned in 9.

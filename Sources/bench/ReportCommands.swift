@@ -12,13 +12,16 @@ struct PTDump: ParsableCommand {
             the whole [PAGE_OFFSET, PAGE_END) region, each leaf's own bits (RAM \
             MEM/NORMAL-TAGGED, the kernel alias MEM/NORMAL, NG under --kpti on), table \
             descriptors not printed. The map is the one the scenario leaves behind (boot: \
-            map_mem's, then, with --boot full, the alias made read-only).
+            map_mem's, then, with --boot full, the alias made read-only). With --initial-map \
+            FILE --iomem FILE the map starts as imported, and prints back as that file's \
+            Linear Mapping section.
 
             Examples:
               bench ptdump --memory 4G --mode block
               bench ptdump --memory 4G --scenario repaint
               bench ptdump --memory 4G --kpti on
               bench ptdump --layout ampereone-256g --mode pte > sim.txt
+              bench ptdump --initial-map ptdump.txt --iomem iomem.txt --scenario perm
             """)
 
     @OptionGroup(title: "The map to print (the one the scenario leaves)") var map: MapOptions

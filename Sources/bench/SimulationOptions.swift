@@ -13,6 +13,8 @@ struct MapOptions: ParsableArguments {
     @Option(help: help("walker")) var walker: String?
     @Option(help: help("lazy")) var lazy: String?
     @Option(help: help("nesting")) var nesting: String?
+    @Option(name: .customLong("initial-map"), help: help("initial-map")) var initialMap: String?
+    @Option(help: help("iomem")) var iomem: String?
     @Option(help: help("layout")) var layout: String?
     @Option(help: help("memory")) var memory: String?
     @Option(help: help("mode")) var mode: String?
@@ -52,6 +54,8 @@ struct MapOptions: ParsableArguments {
             ("walker", walker),
             ("lazy", lazy),
             ("nesting", nesting),
+            ("initial-map", initialMap),
+            ("iomem", iomem),
             ("layout", layout),
             ("memory", memory),
             ("mode", mode),
@@ -151,6 +155,7 @@ private func valueName(_ p: Parameter) -> String {
     case "seed", "requests", "fail-after", "accesses", "repeat": "n"
     case "softirq-share", "nested-share", "split-fraction": "fraction"
     case "ops", "trace", "layout": "\(p.name)"
+    case "initial-map", "iomem": "file"
     case "zipf": "s"
     default: p.form.count <= 32 ? p.form : p.name
     }
@@ -158,13 +163,13 @@ private func valueName(_ p: Parameter) -> String {
 
 struct OutputOptions: ParsableArguments {
     @Option(help: "Write one CSV row per run to FILE.") var csv: String?
-    @Option(help: "stdout format: table | csv | json.") var format: String = "table"
+    @Option(help: "stdout format: table | csv | json | directmap (the final map's /proc/meminfo DirectMap lines, as Yang Shi's arm64 patch prints them).") var format: String = "table"
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Check the final map with the verifier and the translation oracle.") var verify = false
 
     func checkFormat() throws(RunError) {
-        guard ["table", "csv", "json"].contains(format) else {
-            throw RunError("--format: '\(format)' is not valid; use table | csv | json")
+        guard ["table", "csv", "json", "directmap"].contains(format) else {
+            throw RunError("--format: '\(format)' is not valid; use table | csv | json | directmap")
         }
     }
 
@@ -189,6 +194,12 @@ struct OutputOptions: ParsableArguments {
         switch format {
         case "csv": print(([CSVSchema.header] + results.map(CSVSchema.row)).joined(separator: "\n"))
         case "json": print(SummaryTable.json(results))
+        case "directmap":
+            for r in results {
+                // Several runs: each block under its run's label.
+                if results.count > 1 { print("# " + SummaryTable.label(r.spec)) }
+                print(r.directMap.meminfoLines(.fourK).joined(separator: "\n"))
+            }
         default: print(SummaryTable.render(results))
         }
         reportErrors(results)

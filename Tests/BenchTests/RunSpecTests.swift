@@ -15,6 +15,7 @@ import Testing
         "map-mem": "overlay",
         "present-invalid": "on", "swiotlb-bytes": "32M", "its-bytes": "128K",
         "hotplug-bytes": "512M", "hotplug-remove": "256M",
+        "initial-map": "ptdump.txt", "iomem": "iomem.txt",
     ]
 
     @Test func everyParameterHasASample() {
@@ -57,6 +58,10 @@ import Testing
             [("layout", "ampereone-256g"), ("memory", "16G")],
             [("layout", "x.json"), ("kfence", "early")],
             [("layout", "x.json"), ("memory", "4G")],
+            [("initial-map", "m.txt"), ("iomem", "i.txt"), ("kfence", "early")],
+            [("scenario", "perm"), ("initial-map", "m.txt"), ("iomem", "i.txt"), ("layout", "numa2")],
+            [("initial-map", "m.txt"), ("iomem", "i.txt"), ("boot", "map-mem")],
+            [("scenario", "perm"), ("iomem", "i.txt")],
         ]
         for given in cases {
             let option = given.last!.0
