@@ -144,6 +144,14 @@ public enum CSVSchema {
         parameter("hotplug-remove", "bytes"),
         n("tlbi_pgtable", "count", "tlbi vaae1is (__flush_tlb_kernel_pgtable: one per freed table)", { $0.counters.tlbiPageAllLevels }),
         c("hotplug_refused", "count", "hotplug: hot-removes the memory notifier refused (NOTIFY_BAD: an edge splits a leaf)", { $0.spec.kind == .hotplug ? String($0.hotplugRefusals) : "" }),
+        parameter("image-share", "ratio"),
+        parameter("vmalloc-share", "ratio"),
+        parameter("user-share", "ratio"),
+        parameter("stacks", "count"),
+        parameter("user-page"),
+        parameter("user-bytes", "bytes"),
+        c("perf_user_addrs", "count", "--trace perf:FILE: user (TTBR0) data addresses, not replayed", { $0.perfCensus.map { String($0.user) } ?? "" }),
+        c("perf_kernel_other_addrs", "count", "--trace perf:FILE: kernel addresses outside the linear map (image, modules, vmalloc, vmemmap), not replayed", { $0.perfCensus.map { String($0.kernelOther) } ?? "" }),
     ]
 }
 

@@ -23,6 +23,8 @@ public struct RunResult: Sendable {
     /// Hot-removes the memory notifier refused.
     public var hotplugRefusals = 0
     public var tlb: TLBMetrics?
+    /// A `--trace perf:FILE`'s addresses by kind (the linear-map ones replayed).
+    public var perfCensus: PerfCensus?
     /// Wall time of the measured operation: minimum and median over repeats.
     public var wallNs: UInt64 = 0
     public var wallNsMedian: UInt64 = 0
@@ -53,6 +55,7 @@ extension RunResult {
         var hotplugRefusals: Int, tlb: TLBMetrics?
         var wallNs: UInt64, wallNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
         var calibrationKind: CalibrationKind, estimatedNs: Double?
+        var perfCensus: PerfCensus?
     }
 
     var measured: Measured {
@@ -61,7 +64,7 @@ extension RunResult {
                  tableBytes: tableBytes, histogram: histogram, memTotalKB: memTotalKB, errors: errors,
                  requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, wallNs: wallNs,
                  wallNsMedian: wallNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
-                 calibrationKind: calibrationKind, estimatedNs: estimatedNs)
+                 calibrationKind: calibrationKind, estimatedNs: estimatedNs, perfCensus: perfCensus)
     }
 
     init(spec: RunSpec, _ m: Measured) {
@@ -70,6 +73,6 @@ extension RunResult {
         (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
         (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
         (wallNs, wallNsMedian, calibrationBytes, calibrationNs) = (m.wallNs, m.wallNsMedian, m.calibrationBytes, m.calibrationNs)
-        (calibrationKind, estimatedNs) = (m.calibrationKind, m.estimatedNs)
+        (calibrationKind, estimatedNs, perfCensus) = (m.calibrationKind, m.estimatedNs, m.perfCensus)
     }
 }
