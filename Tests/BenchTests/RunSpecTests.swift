@@ -15,6 +15,7 @@ import Testing
         "map-mem": "overlay",
         "present-invalid": "on", "swiotlb-bytes": "32M", "its-bytes": "128K",
         "hotplug-bytes": "512M", "hotplug-remove": "256M",
+        "image-share": "0.1", "vmalloc-share": "0.2", "user-share": "0.3", "stacks": "8", "user-page": "2M", "user-bytes": "64M",
     ]
 
     @Test func everyParameterHasASample() {
