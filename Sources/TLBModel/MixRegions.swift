@@ -7,13 +7,13 @@ import PageTableModel
 /// mode; its tables are scratch (no counter of the run sees them).
 ///
 /// - image: the kernel image's data/bss [__init_end, __bss_stop) at its KIMAGE_VADDR
-///   address, with map_range's leaves (arch/arm64/kernel/pi/map_range.c, map_kernel.c
-///   at torvalds/linux 030b3ffbdac7: _data.._end mapped with may_use_cont; a block where
-///   VA, PA and the chunk end are aligned, CONT on 64K-aligned PTE groups, no CONT PMD).
-///   KASLR is off: the image's VA is KIMAGE_VADDR plus its PA's offset in 2 MiB.
+///   address, with map_range's leaves (arch/arm64/kernel/pi/map_range.c at torvalds/linux
+///   6867849aac96; map_kernel.c at 030b3ffbdac7 maps _data.._end with may_use_cont): a
+///   block where VA, PA and the chunk end are aligned, CONT on 64K-aligned PTE groups, no
+///   CONT PMD. KASLR is off: the image's VA is KIMAGE_VADDR plus its PA's offset in 2 MiB.
 /// - vmalloc: `stacks` task stacks of THREAD_SIZE (16K: MIN_THREAD_SHIFT 14 without
 ///   KASAN) at THREAD_ALIGN (2 × THREAD_SIZE under VMAP_STACK; asm/memory.h at
-///   84d484012af9) above the image, each page a scattered order-0 page under its own PTE.
+///   00ef54341936) above the image, each page a scattered order-0 page under its own PTE.
 /// - user: `userBytes` of user memory in `userPage` pages, each at a scattered PA. TTBR0
 ///   has its own table on hardware; the TLB model walks one root, so the pages stand in at
 ///   a kernel-half root entry nothing else uses (`userBase`). Entries, sizes and walk
@@ -26,7 +26,8 @@ public final class MixRegions {
     public let stackBase: UInt64
     public let userBase: UInt64
 
-    /// KIMAGE_VADDR: MODULES_END, the start of the vmalloc region (48-bit VA).
+    /// KIMAGE_VADDR: MODULES_END, PAGE_END + MODULES_VSIZE (2G since the modules area was
+    /// widened from 128M), the start of the vmalloc region (48-bit VA).
     public static let kimageVAddr = VmallocRange.start
     /// The root entry the user pages stand in at: 0xffff_c000_0000_0000, far inside the
     /// vmalloc region.
