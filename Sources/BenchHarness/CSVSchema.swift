@@ -148,6 +148,14 @@ public enum CSVSchema {
         hash("initial_map_sha256", "SHA-256 of the --initial-map ptdump"),
         parameter("iomem", "path"),
         hash("iomem_sha256", "SHA-256 of the --iomem file"),
+        parameter("image-share", "ratio"),
+        parameter("vmalloc-share", "ratio"),
+        parameter("user-share", "ratio"),
+        parameter("stacks", "count"),
+        parameter("user-page"),
+        parameter("user-bytes", "bytes"),
+        c("perf_user_addrs", "count", "--trace perf:FILE: user (TTBR0) data addresses, not replayed", { $0.perfCensus.map { String($0.user) } ?? "" }),
+        c("perf_kernel_other_addrs", "count", "--trace perf:FILE: kernel addresses outside the linear map (image, modules, vmalloc, vmemmap), not replayed", { $0.perfCensus.map { String($0.kernelOther) } ?? "" }),
     ]
 }
 

@@ -2,6 +2,7 @@ import KernelCallers
 import LinearMap
 import PageTableModel
 import SplitWalkers
+import TLBModel
 
 /// What one run simulates.
 public enum Scenario: String, Sendable, CaseIterable {
@@ -191,8 +192,8 @@ extension Parameter {
                   fallback: { _ in nil }, canonical: whole(min: 0)),
         Parameter(name: "tlb", column: "tlb", form: "n1|v2", help: "Simulated TLB geometry; from --cpu unless given.", scenarios: tracing,
                   fallback: { _ in nil }, canonical: word(["n1", "v2"])),
-        Parameter(name: "trace", column: "trace", form: traceKinds.joined(separator: "|") + "|FILE (one hex VA per line)",
-                  help: "Access trace.", scenarios: tracing, fallback: { _ in "memcached" }, canonical: path),
+        Parameter(name: "trace", column: "trace", form: traceKinds.joined(separator: "|") + "|FILE (one hex VA per line)|perf:FILE (perf script -F addr or perf mem report -D output)",
+                  help: "Access trace (of the linear map, with a mix).", scenarios: tracing, fallback: { _ in "memcached" }, canonical: path),
         Parameter(name: "accesses", column: "accesses", form: "a whole number 1…1,000,000,000", help: "Accesses to simulate.",
                   scenarios: tracing, fallback: { _ in "2000000" }, canonical: whole(min: 1, max: 1_000_000_000)),
         Parameter(name: "zipf", column: "zipf", form: "an exponent s > 0", help: "Zipf exponent of the zipf trace.",
@@ -204,9 +205,18 @@ extension Parameter {
                   fallback: { _ in "64M" }, canonical: { ByteSize.parse($0).flatMap { $0 > 0 ? String($0) : nil } }),
         Parameter(name: "split-fraction", column: "split_fraction_requested", form: "a fraction 0…1",
                   help: "Share of the block map to split to PTEs.", scenarios: [.mosaic], fallback: { _ in "0" }, canonical: fraction),
+        Parameter(name: "image-share", column: "image_share", form: "a fraction 0…1",
+                  help: "Share of the trace's accesses to the kernel image's data/bss, mapped at KIMAGE_VADDR by its own blocks and CONT PTEs whatever --mode.",
+                  scenarios: tracing, fallback: { _ in "0" }, canonical: fraction),
+        Parameter(name: "vmalloc-share", column: "vmalloc_share", form: "a fraction 0…1",
+                  help: "Share of the trace's accesses to vmalloc'd task stacks (--stacks of 16K under 4K PTEs).",
+                  scenarios: tracing, fallback: { _ in "0" }, canonical: fraction),
+        Parameter(name: "user-share", column: "user_share", form: "a fraction 0…1 (with --image-share and --vmalloc-share at most 1; the linear map gets the rest)",
+                  help: "Share of the trace's accesses to user pages through TTBR0 (--user-bytes in --user-page pages).",
+                  scenarios: tracing, fallback: { _ in "0" }, canonical: fraction),
         Parameter(name: "seed", column: "seed", form: "a whole number 0…2^64-1",
                   help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic, .realmBoot, .hotplug],
-                  excluded: { v in v.scenario == .tlb && !traceKinds.contains(v["trace"] ?? "") ? "a trace file has no random choices" : nil },
+                  excluded: { v in v.scenario == .tlb && !traceKinds.contains(v["trace"] ?? "") && !mixes(v) ? "a trace file without a mix has no random choices" : nil },
                   fallback: { _ in "1" }, canonical: { UInt64($0).map(String.init) }),
         Parameter(name: "cost-model", column: "cost_model", form: CostModel.form,
                   help: "Estimate the operation's time from its counts (est_ns): a fitted preset or a JSON file of ns per event.",
@@ -233,6 +243,18 @@ extension Parameter {
         Parameter(name: "hotplug-remove", column: "hotplug_remove_bytes", form: "all, or a size such as 512M (a multiple of 128M)",
                   help: "hotplug: how much of the bank, from its start, is hot-removed.", scenarios: [.hotplug],
                   fallback: { _ in "all" }, canonical: { $0 == "all" ? $0 : memoryBlocks($0) }),
+        Parameter(name: "stacks", column: "stacks", form: "a whole number 1…65,536",
+                  help: "vmalloc'd task stacks the --vmalloc-share accesses spread over.", scenarios: tracing,
+                  excluded: { v in share(v, "vmalloc-share") ? nil : "only a --vmalloc-share above 0 touches stacks" },
+                  fallback: { _ in "64" }, canonical: whole(min: 1, max: 65_536)),
+        Parameter(name: "user-page", column: "user_page", form: words(UserPageSize.allCases),
+                  help: "Page size of the user memory: base pages, 64K mTHP (contpte) or 2M THP.", scenarios: tracing,
+                  excluded: { v in share(v, "user-share") ? nil : "only a --user-share above 0 touches user pages" },
+                  fallback: { _ in UserPageSize.k4.rawValue }, canonical: word(UserPageSize.allCases)),
+        Parameter(name: "user-bytes", column: "user_bytes", form: "a size such as 1G (a multiple of --user-page, at most 64G)",
+                  help: "User memory the --user-share accesses spread over.", scenarios: tracing,
+                  excluded: { v in share(v, "user-share") ? nil : "only a --user-share above 0 touches user pages" },
+                  fallback: { _ in "1G" }, canonical: { ByteSize.parse($0).flatMap { $0 > 0 && $0 % 4096 == 0 && $0 <= MixRegions.maxUserBytes ? String($0) : nil } }),
     ]
 
     public static func named(_ name: String) -> Parameter? { all.first { $0.name == name } }
@@ -277,6 +299,10 @@ extension Parameter {
     }
     static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug]
     static let tracing: Set<Scenario> = [.tlb, .mosaic]
+    /// A share above 0 of the trace mix's class `name` (the rest goes to the linear map).
+    static func share(_ v: ParameterValues, _ name: String) -> Bool { (v[name].flatMap(Double.init) ?? 0) > 0 }
+    /// Any non-linear share: the mix then draws seeded choices, even over a trace file.
+    static func mixes(_ v: ParameterValues) -> Bool { ["image-share", "vmalloc-share", "user-share"].contains { share(v, $0) } }
     static let sizedLayouts: Set<String> = ["single", "numa2", "numa4"]
 }
 

@@ -25,6 +25,8 @@ public struct RunResult: Sendable {
     /// Hot-removes the memory notifier refused.
     public var hotplugRefusals = 0
     public var tlb: TLBMetrics?
+    /// A `--trace perf:FILE`'s addresses by kind (the linear-map ones replayed).
+    public var perfCensus: PerfCensus?
     /// Wall time of the measured operation: minimum and median over repeats.
     public var cpuNs: UInt64 = 0
     public var cpuNsMedian: UInt64 = 0
@@ -55,6 +57,7 @@ extension RunResult {
         var hotplugRefusals: Int, tlb: TLBMetrics?, directMap: DirectMapUse
         var cpuNs: UInt64, cpuNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
         var calibrationKind: CalibrationKind, estimatedNs: Double?
+        var perfCensus: PerfCensus?
     }
 
     var measured: Measured {
@@ -64,7 +67,7 @@ extension RunResult {
                  requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb,
                  directMap: directMap, cpuNs: cpuNs,
                  cpuNsMedian: cpuNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
-                 calibrationKind: calibrationKind, estimatedNs: estimatedNs)
+                 calibrationKind: calibrationKind, estimatedNs: estimatedNs, perfCensus: perfCensus)
     }
 
     init(spec: RunSpec, _ m: Measured) {
@@ -73,6 +76,6 @@ extension RunResult {
         (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
         (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
         (cpuNs, cpuNsMedian, calibrationBytes, calibrationNs) = (m.cpuNs, m.cpuNsMedian, m.calibrationBytes, m.calibrationNs)
-        (calibrationKind, estimatedNs, directMap) = (m.calibrationKind, m.estimatedNs, m.directMap)
+        (calibrationKind, estimatedNs, directMap, perfCensus) = (m.calibrationKind, m.estimatedNs, m.directMap, m.perfCensus)
     }
 }

@@ -2,6 +2,7 @@ import KernelCallers
 import LinearMap
 import PageTableModel
 import SplitWalkers
+import TLBModel
 
 /// One run, typed: the machine, the kernel it runs, and the scenario with exactly the
 /// parameters it uses. Built only by `RunSpec.parse`, from option texts, so the CSV row
@@ -81,10 +82,14 @@ public struct AccessSpec: Sendable, Equatable {
         case zipf(exponent: Double)
         case hotset(bytes: UInt64)
         case file(String)
+        /// `perf:FILE`: a perf text dump's linear-map data addresses.
+        case perf(String)
     }
     public var preset: String, trace: Trace, accesses: Int
-    /// nil for a trace file, which has no random choices.
+    /// nil for a trace file without a mix, which has no random choices.
     public var seed: UInt64?
+    /// The accesses that go elsewhere than the linear map (none by default).
+    public var mix = MixSpec()
 }
 
 extension RunSpec {
@@ -206,10 +211,10 @@ extension RunSpec {
             guard let ops = v["ops"] else { throw RunError("--ops: the replay scenario needs --ops FILE (CSV: op,start,size,context)") }
             return .replay(ops: ops, walker: walker, mode: mode)
         case .tlb:
-            return .tlb(mode: mode, access: access(v, seed: seed))
+            return .tlb(mode: mode, access: try access(v, seed: seed))
         case .mosaic:
             return .mosaic(MosaicSpec(walker: walker, mode: mode, fraction: Double(v["split-fraction"]!)!, seed: seed!,
-                                      access: access(v, seed: seed)))
+                                      access: try access(v, seed: seed)))
         case .realmBoot:
             return .realmBoot(RealmBootSpec(mode: mode, swiotlbBytes: UInt64(v["swiotlb-bytes"]!)!,
                                             itsBytes: UInt64(v["its-bytes"]!)!, seed: seed!))
@@ -224,16 +229,32 @@ extension RunSpec {
         }
     }
 
-    private static func access(_ v: ParameterValues, seed: UInt64?) -> AccessSpec {
+    private static func access(_ v: ParameterValues, seed: UInt64?) throws(RunError) -> AccessSpec {
         let trace: AccessSpec.Trace = switch v["trace"]! {
         case "uniform": .uniform
         case "sequential": .sequential
         case "memcached": .memcached
         case "zipf": .zipf(exponent: Double(v["zipf"]!)!)
         case "hotset": .hotset(bytes: UInt64(v["working-set"]!)!)
+        case let file where file.hasPrefix("perf:"): .perf(String(file.dropFirst(5)))
         case let file: .file(file)
         }
-        return AccessSpec(preset: v["tlb"]!, trace: trace, accesses: Int(v["accesses"]!)!, seed: seed)
+        var spec = AccessSpec(preset: v["tlb"]!, trace: trace, accesses: Int(v["accesses"]!)!, seed: seed)
+        spec.mix.shares = MixShares(image: Double(v["image-share"]!)!, vmalloc: Double(v["vmalloc-share"]!)!,
+                                    user: Double(v["user-share"]!)!)
+        guard spec.mix.shares.isValid else {
+            let sum = spec.mix.shares.image + spec.mix.shares.vmalloc + spec.mix.shares.user
+            throw RunError("--user-share: --image-share, --vmalloc-share and --user-share sum to \(sum); use shares that sum to at most 1 (the linear map gets the rest)")
+        }
+        if let stacks = v["stacks"] { spec.mix.stacks = Int(stacks)! }
+        if let page = v["user-page"].flatMap(UserPageSize.init) { spec.mix.userPage = page }
+        if let bytes = v["user-bytes"].map({ UInt64($0)! }) {
+            guard bytes % spec.mix.userPage.bytes == 0 else {
+                throw RunError("--user-bytes: \(ByteSize.format(bytes)) is not a multiple of the \(spec.mix.userPage.rawValue) --user-page; use a multiple of it, at most 64G")
+            }
+            spec.mix.userBytes = bytes
+        }
+        return spec
     }
 
     // MARK: What ran
@@ -294,7 +315,10 @@ extension RunSpec {
         if case .imported(let map, let iomem) = layout { files += [("initial-map", map), ("iomem", iomem)] }
         if let ops = values["ops"] { files.append(("ops", ops)) }
         if let model = values["cost-model"], CostModel.preset(model) == nil { files.append(("cost-model", model)) }
-        if case .file(let path)? = access?.trace { files.append(("trace", path)) }
+        switch access?.trace {
+        case .file(let path)?, .perf(let path)?: files.append(("trace", path))
+        default: break
+        }
         return files
     }
 

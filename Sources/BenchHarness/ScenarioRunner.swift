@@ -83,7 +83,7 @@ public enum ScenarioRunner {
             } catch { throw RunError("--hotplug-bytes: \(error.description)") }
         default: break
         }
-        let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a) }
+        let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a, layout: layout) }
         try ResourceGuard.check(guarded, tables: tableBudget(spec), extraBytes: heldBesideTables(spec, guarded, tlbRun))
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
                         tlbRun: tlbRun, hotBank: hotBank, guarded: guarded, hashes: hashes, costModel: costModel,
@@ -132,6 +132,7 @@ public enum ScenarioRunner {
         let spec = prepared.spec, layout = prepared.layout
         var result = RunResult(spec: spec, layoutName: layout.name, memoryBytes: layout.totalBytes)
         result.inputHashes = prepared.hashes
+        result.perfCensus = prepared.tlbRun?.replay?.census
         var times: [UInt64] = [], counted = false, last: PageTable?
         var rewrite = (ns: UInt64(0), runs: UInt64(0), loads: 0)
         for _ in 0..<spec.repeats {

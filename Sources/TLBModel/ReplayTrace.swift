@@ -5,6 +5,8 @@ import LinearMap
 public struct ReplayTrace: TraceGenerator {
     public let addresses: [UInt64]
     private var position = 0
+    /// A perf capture's addresses by kind (`init(perfFile:)`); nil for a plain file.
+    public internal(set) var census: PerfCensus?
 
     /// `--trace`: at least one address.
     public init(addresses: [UInt64], source: String = "trace") throws(TLBModelError) {

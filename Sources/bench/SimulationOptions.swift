@@ -95,6 +95,12 @@ struct TraceOptions: ParsableArguments {
     @Option(help: help("accesses")) var accesses: String?
     @Option(help: help("zipf")) var zipf: String?
     @Option(name: .customLong("working-set"), help: help("working-set")) var workingSet: String?
+    @Option(name: .customLong("image-share"), help: help("image-share")) var imageShare: String?
+    @Option(name: .customLong("vmalloc-share"), help: help("vmalloc-share")) var vmallocShare: String?
+    @Option(name: .customLong("user-share"), help: help("user-share")) var userShare: String?
+    @Option(help: help("stacks")) var stacks: String?
+    @Option(name: .customLong("user-page"), help: help("user-page")) var userPage: String?
+    @Option(name: .customLong("user-bytes"), help: help("user-bytes")) var userBytes: String?
 
     var given: [(String, String)] {
         presentOptions([
@@ -103,6 +109,12 @@ struct TraceOptions: ParsableArguments {
             ("accesses", accesses),
             ("zipf", zipf),
             ("working-set", workingSet),
+            ("image-share", imageShare),
+            ("vmalloc-share", vmallocShare),
+            ("user-share", userShare),
+            ("stacks", stacks),
+            ("user-page", userPage),
+            ("user-bytes", userBytes),
         ])
     }
 }
@@ -151,9 +163,9 @@ private func defaults(_ p: Parameter, _ scenarios: [Scenario]) -> String {
 
 private func valueName(_ p: Parameter) -> String {
     switch p.name {
-    case "memory", "working-set": "size"
-    case "seed", "requests", "fail-after", "accesses", "repeat": "n"
-    case "softirq-share", "nested-share", "split-fraction": "fraction"
+    case "memory", "working-set", "user-bytes": "size"
+    case "seed", "requests", "fail-after", "accesses", "repeat", "stacks": "n"
+    case "softirq-share", "nested-share", "split-fraction", "image-share", "vmalloc-share", "user-share": "fraction"
     case "ops", "trace", "layout": "\(p.name)"
     case "initial-map", "iomem": "file"
     case "zipf": "s"

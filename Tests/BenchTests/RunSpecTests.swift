@@ -16,6 +16,7 @@ import Testing
         "present-invalid": "on", "swiotlb-bytes": "32M", "its-bytes": "128K",
         "hotplug-bytes": "512M", "hotplug-remove": "256M",
         "initial-map": "ptdump.txt", "iomem": "iomem.txt",
+        "image-share": "0.1", "vmalloc-share": "0.2", "user-share": "0.3", "stacks": "8", "user-page": "2M", "user-bytes": "64M",
     ]
 
     @Test func everyParameterHasASample() {

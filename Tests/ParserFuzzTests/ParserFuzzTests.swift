@@ -118,6 +118,22 @@ import TLBModel
         }
     }
 
+    static let perfLines = [
+        "ffff000010401000", "        aaaad0c0", "ffff800080001000", "0", "# PID, TID, IP, ADDR, LOCAL WEIGHT, DSRC, SYMBOL",
+        " 1234  1234 0xffff800080001000 0x016ffff000010402000    3 0x1 [kernel.kallsyms]:memcpy",
+        "1,1,0xffff800080001000,0xffff000010403000,3,0x1,a:b", "-1 -1 0x1 0x016", "1,1,0x1", " 1 1 0xz 0x016ffff 1 0x1 a:b",
+        "1\t1\t0x1\t0x0160\t1\t0x1\ta:b", "ffffffffffffffffff", "0x016ffff000010402000", "", "nope",
+    ]
+
+    @Test func perfTraces() {
+        var rng = SplitMix64(seed: 13)
+        for i in 0..<60 {
+            let lines = (0..<(1 + Int(rng.next() % 6))).map { _ in Self.perfLines[Int(rng.next() % UInt64(Self.perfLines.count))] }
+            let path = Self.temporaryFile(lines.joined(separator: i % 2 == 0 ? "\r\n" : "\n"), "perf\(i).txt")
+            expectClean([("scenario", "tlb"), ("memory", "256M"), ("trace", "perf:" + path), ("accesses", "50")], run: true)
+        }
+    }
+
     static let values: [String: [String]] = [
         "scenario": Scenario.allCases.map(\.rawValue) + ["", "BOOT", "boot "],
         "walker": ["leaf", "range", "create-path", "pagewalk", "none", "create"],
@@ -135,6 +151,8 @@ import TLBModel
         "trace": ["uniform", "sequential", "zipf", "hotset", "memcached", "missing.txt"],
         "accesses": ["1", "100", "0"], "zipf": ["0.5", "0", "inf"], "working-set": ["4K", "1M", "0"],
         "split-fraction": ["0", "0.3", "1", "1e-300", "-0.1"], "cost-model": ["altra-vm", "m2-vm", "missing.json", ""],
+        "image-share": ["0", "0.3", "1.5"], "vmalloc-share": ["0.2", "-0.1"], "user-share": ["0.5", "nan"],
+        "stacks": ["1", "0", "65537"], "user-page": ["4K", "2M", "1G"], "user-bytes": ["2M", "64M", "65G"],
     ]
 
     /// Seeded random option combinations: parse; where they parse, run (small sizes).
