@@ -8,8 +8,10 @@ import KernelCallers
 // Replay meets capture: ftrace and bpftrace output read as op traces, vmalloc addresses
 // turned into areas, and the real trace of Tests/Fixtures/real-trace (README there).
 
-private let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/real-trace/on-kf100/trace.txt").path
+private func fixture(_ boot: String) -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/real-trace/\(boot)/trace.txt").path
+}
 
 /// The on-kf100 boot's machine: 4 GiB at PA 0x4000_0000, the early kfence pool in the top
 /// 2 MiB (kvars.txt of Tests/Fixtures/real-kernel/on-kf100: __kfence_pool 0xffff0000ffe00000).
@@ -19,7 +21,8 @@ private func onKf100() throws -> MachineLayout {
 }
 
 @Test func theCapturedBootTraceReplaysWithTheCountsItsLinesGive() throws {
-    let trace = try OpTrace.parse(path: fixture)
+    let path = fixture("on-kf100")
+    let trace = try OpTrace.parse(path: path)
     // Counted in trace.txt by hand (grep/awk over the event lines): 40 set_memory_valid with
     // enable=0, one page each (kfence frees in the pool); brd and minix: 8 set_memory_ro of 13
     // pages, 6 set_memory_nx of 10, 4 set_memory_x of 9, at 10 distinct area bases; 14 vfree
@@ -34,13 +37,13 @@ private func onKf100() throws -> MachineLayout {
     #expect(trace.records.filter { $0.op == .vmalloc }.map { $0.size / 4096 } as [UInt64] == [1, 1, 2, 1, 1, 1, 2, 3, 6, 1])
 
     let layout = try onKf100()
-    try trace.check(against: layout, file: fixture)
+    try trace.check(against: layout, file: path)
     let pt = try buildMap(layout)
     let fresh = pt.leafHistogram()
     let pool = layout.va(ofPA: layout.kfencePool!.start)..<layout.va(ofPA: layout.kfencePool!.end)
     let perms = Permissions(pt: pt, context: context { $0.rodataFull = false; $0.kfencePool = pool }, walker: .leaf,
                             vmalloc: VmallocSpace(linearOffset: layout.linearOffset))
-    #expect(try trace.replay(perms, layout: layout, file: fixture) == 0)
+    #expect(try trace.replay(perms, layout: layout, file: path) == 0)
     // rodata=on: no linear alias changes; every set_memory_* call flushes its own pages one
     // TLBI each (all below 512 pages): 40 + 13 + 10 + 9. Each vfree of a VM_FLUSH_RESET_PERMS
     // area flushes from the lowest alias to the area, far past 512 pages: flush_tlb_all.
@@ -51,6 +54,31 @@ private func onKf100() throws -> MachineLayout {
     // the PTE count moves, by -40 and +9 for the three minix areas still mapped (6 + 2 + 1 pages).
     var expected = fresh
     expected.pte += -40 + 9
+    #expect(pt.leafHistogram() == expected)
+}
+
+@Test func theRodataFullTraceChangesEachROAreasAliasesToo() throws {
+    let path = fixture("full")
+    let trace = try OpTrace.parse(path: path)
+    // The same module loads under rodata=full, no kfence (trace.txt, by hand): 8 set_memory_ro
+    // of 13 pages, 6 set_memory_nx of 10, 4 set_memory_x of 9 on the 10 areas; 7 of the 18
+    // vfree events free them.
+    #expect(trace.records.count == 8 + 6 + 4 + 10 + 7)
+    #expect(trace.records.filter { $0.op == .setMemoryRO }.reduce(0) { $0 + $1.size } == 13 * 4096)
+    let layout = try singleLayout()
+    let pt = try buildMap(layout, mode: .pte)
+    let fresh = pt.leafHistogram()
+    let perms = Permissions(pt: pt, context: context { $0.rodataFull = true }, walker: .leaf,
+                            vmalloc: VmallocSpace(linearOffset: layout.linearOffset))
+    #expect(try trace.replay(perms, layout: layout, file: path) == 0)
+    // Each call flushes its 32 area pages in all; each set_memory_ro also changes the alias of
+    // every page of its area, one page flush each (the areas are the ranges set_memory_ro
+    // covers: 13 pages). The 7 vfrees flush all. The map is PTE-mapped: nothing splits, only
+    // the 9 pages of minix's live areas are new leaves.
+    #expect(pt.counters.tlbiPage == 32 + 13)
+    #expect(pt.counters.tlbiAll == 7)
+    var expected = fresh
+    expected.pte += 9
     #expect(pt.leafHistogram() == expected)
 }
 
