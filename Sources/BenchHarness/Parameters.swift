@@ -185,7 +185,7 @@ extension Parameter {
         Parameter(name: "nested-share", column: "nested_share", form: "a fraction 0…1",
                   help: "Share of page events nested in an outer lazy section.", scenarios: [.debugPagealloc],
                   fallback: { _ in "0.25" }, canonical: fraction),
-        Parameter(name: "ops", column: "ops", form: "a CSV file with the header op,start,size,context[,backing]",
+        Parameter(name: "ops", column: "ops", form: "a CSV file with the header op,start,size,context[,backing], or an ftrace kprobe trace",
                   help: "The op trace to replay.", scenarios: [.replay], fallback: { _ in nil }, canonical: path),
         Parameter(name: "fail-after", column: "fail_after", form: "a whole number ≥ 0",
                   help: "Inject ENOMEM after N more table allocations.", scenarios: [.boot, .perm, .repaint, .kfence, .replay, .mosaic, .realmBoot],

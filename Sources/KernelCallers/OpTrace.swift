@@ -10,8 +10,11 @@ import LinearMap
 /// `0x200000`); `context` task or softirq; both bounds page-aligned. `vmalloc,area:ID,SIZE,
 /// task,BACKING` makes an area of SIZE (VM_ALLOC | VM_FLUSH_RESET_PERMS) whose pages are
 /// `scattered:SEED`, `contiguous:0xVA` (one run from that linear VA) or a space-separated
-/// list of linear-map page VAs; `vfree,area:ID,,task` frees it. `parse` checks the syntax,
-/// `check(against:)` that every linear range is RAM and every area is live where used.
+/// list of linear-map page VAs; `vfree,area:ID,,task` frees it. A captured trace may name
+/// areas by their vmalloc addresses instead (`resolvingCapturedAreas`), and may be an ftrace
+/// trace file of kprobe events (`ftraceRecord`); bpftrace's and ftrace's banners are skipped.
+/// `parse` checks the syntax, `check(against:)` that every linear range is RAM and every
+/// area is live where used.
 public struct OpTrace: Sendable, Equatable {
     public var records: [Record]
 
@@ -87,14 +90,21 @@ public struct OpTrace: Sendable, Equatable {
     public static func parse(text: String, file: String = "<trace>") throws(OpTraceError) -> OpTrace {
         var records: [Record] = []
         var sawHeader = false
+        var ftrace = false
         var columns = header
         for (n, line) in InputText.lines(of: text).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let fields = Self.fields(of: line)
+            // `#` also starts every line of an ftrace trace file's header.
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || isBpftraceBanner(trimmed) { continue }
             func fail(_ column: Int, _ message: String) -> OpTraceError {
                 OpTraceError(file: file, line: n + 1, column: column, message: message)
             }
+            if !sawHeader && !ftrace && line.contains(": (") { ftrace = true }
+            if ftrace {
+                if let r = try ftraceRecord(line, line: n + 1, fail) { records.append(r) }
+                continue
+            }
+            let fields = Self.fields(of: line)
             if !sawHeader {
                 guard fields.map(\.text) == header || fields.map(\.text) == vmallocHeader else {
                     throw fail(1, "expected the header '\(header.joined(separator: ","))' or '\(vmallocHeader.joined(separator: ","))'")
@@ -109,8 +119,8 @@ public struct OpTrace: Sendable, Equatable {
             }
             records.append(try record(fields, line: n + 1, fail))
         }
-        guard sawHeader else { throw OpTraceError(file: file, line: 1, column: 1, message: "empty trace: no header") }
-        return OpTrace(records: records)
+        guard sawHeader || ftrace else { throw OpTraceError(file: file, line: 1, column: 1, message: "empty trace: no header") }
+        return OpTrace(records: try resolvingCapturedAreas(records, file: file))
     }
 
     private static func record(_ f: [(text: String, column: Int)], line: Int,
@@ -138,10 +148,13 @@ public struct OpTrace: Sendable, Equatable {
                 throw fail(f[1].column, "\(op.rawValue) takes a linear-map address, not a vmalloc area")
             }
         } else {
-            guard op != .vmalloc && op != .vfree else {
-                throw fail(f[1].column, "\(op.rawValue) takes an area: area:ID")
+            let va = InputText.hex(f[1].text)
+            // A captured vfree names its area by address (resolvingCapturedAreas).
+            guard op != .vmalloc && (op != .vfree || va.map(capturedAreaWindow.contains) == true) else {
+                throw fail(f[1].column, op == .vfree ? "vfree takes an area: area:ID or a vmalloc address in [\(hex(capturedAreaWindow.lowerBound)), \(hex(capturedAreaWindow.upperBound)))"
+                                                     : "vmalloc takes an area: area:ID")
             }
-            guard let va = InputText.hex(f[1].text) else {
+            guard let va else {
                 throw fail(f[1].column, "start '\(f[1].text)' is not a hexadecimal address such as 0xffff000040000000 or area:ID")
             }
             start = va
@@ -273,7 +286,7 @@ public struct OpTrace: Sendable, Equatable {
         return nil
     }
 
-    private static func hex(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
+    static func hex(_ x: UInt64) -> String { "0x" + String(x, radix: 16) }
 
     // MARK: Replay
 
