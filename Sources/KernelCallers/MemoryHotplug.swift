@@ -8,7 +8,9 @@ import SplitWalkers
 // offline (prevent_memory_remove_notifier); arch_remove_memory's teardown — vmemmap_free
 // per section, then __remove_pgd_mapping — through unmap_hotplug_range and
 // free_empty_tables. The vmemmap lives in the same tables as the linear map, under root
-// entries of its own (`VmemmapRange`).
+// entries of its own (`VmemmapRange`). Everything after boot runs with rodata read-only
+// (mark_rodata_ro), so a root entry the add creates or the remove clears goes through
+// set_swapper_pgd's FIX_PGD alias (`Fixmap.setSwapperPGD`).
 
 extension MachineLayout {
     /// pfn_to_page(PA >> 12) as an address: the struct page of `pa`.
@@ -29,6 +31,7 @@ public struct MemoryHotplug {
     public let context: KernelContext
     private var g: Geometry { pt.geometry }
     private var flush: TLBFlush { TLBFlush(context) }
+    private var fixmap: Fixmap { Fixmap(flush: flush) }
 
     public init(pt: PageTable, layout: MachineLayout, context: KernelContext) {
         self.pt = pt
@@ -37,9 +40,7 @@ public struct MemoryHotplug {
     }
 
     /// The bank hot-added right above `layout`'s RAM, memory-block aligned, `bytes` long (a
-    /// whole number of memory blocks). Refused when it leaves the linear map, or when it
-    /// or its memmap would need a root entry boot memory does not use (a root entry set
-    /// at run time goes through set_swapper_pgd's fixmap, which is not modelled).
+    /// whole number of memory blocks). Refused when it leaves the linear map.
     public static func hotBank(above layout: MachineLayout, bytes: UInt64) throws(LayoutError) -> PhysRange {
         let top = layout.banks[layout.banks.count - 1]
         let bank = PhysRange(start: alignUp(top.end, memoryBlockBytes), size: bytes)
@@ -49,23 +50,19 @@ public struct MemoryHotplug {
         guard let end = bank.checkedEnd, end - layout.memstart <= LinearMapRange.span else {
             throw LayoutError("a hot bank of \(ByteSize.format(bytes)) at \(bank) leaves the 128T linear map")
         }
-        let pgd = Geometry.fourK.size(.pgd)
-        guard layout.va(ofPA: end - 1) / pgd == layout.va(ofPA: top.end - 1) / pgd,
-              layout.vmemmapVA(ofPA: end - 1) / pgd == layout.vmemmapVA(ofPA: top.end - 1) / pgd else {
-            throw LayoutError("a hot bank at \(bank) needs a 512G root entry of its own (set at run time through the fixmap: not modelled); use a smaller --hotplug-bytes or --memory")
-        }
         return bank
     }
 
     // MARK: The vmemmap (mm/sparse-vmemmap.c)
 
-    /// sparse_init's vmemmap_populate for every present section of the boot banks.
+    /// sparse_init's vmemmap_populate for every present section of the boot banks, while
+    /// rodata is still writable.
     public func populateBootMemmap() throws(KernelError) {
         var done = Set<UInt64>()
         for bank in layout.banks {
             for section in stride(from: alignDown(bank.start, Self.memoryBlockBytes), to: bank.end,
                                   by: Int(Self.memoryBlockBytes)) where done.insert(section).inserted {
-                try populateMemmap(ofSection: section)
+                try populateMemmap(ofSection: section, rodataReadOnly: false)
             }
         }
     }
@@ -73,14 +70,15 @@ public struct MemoryHotplug {
     /// vmemmap_populate over one section's struct pages: with 4K pages and a whole section,
     /// vmemmap_populate_hugepages — a 2 MiB block per PMD (vmemmap_set_pmd: PROT_SECT_NORMAL
     /// through set_pmd), missing tables zeroed by the allocator and populated.
-    func populateMemmap(ofSection section: UInt64) throws(KernelError) {
+    func populateMemmap(ofSection section: UInt64, rodataReadOnly: Bool) throws(KernelError) {
         let start = layout.vmemmapVA(ofPA: section)
         let end = start + (Self.memoryBlockBytes >> UInt64(g.pageShift)) * VmemmapRange.structPageBytes
         let prot = Prot.kernel(tagged: false, nG: context.ngMappings).asBlock
         var addr = start
         while addr < end {
             pt.beginWalk()
-            guard let puds = tableBelow(.pgd, pt.root, addr), let pmds = tableBelow(.pud, puds, addr) else {
+            guard let puds = tableBelow(.pgd, pt.root, addr, rodataReadOnly),
+                  let pmds = tableBelow(.pud, puds, addr, rodataReadOnly) else {
                 throw .enomem
             }
             let i = g.index(addr, .pmd)
@@ -89,14 +87,19 @@ public struct MemoryHotplug {
         }
     }
 
-    /// vmemmap_pgd/p4d/pud_populate: the table under the entry for `va`, allocated zeroed
-    /// (no barrier) and populated when absent; nil on ENOMEM.
-    private func tableBelow(_ level: Level, _ table: TablePage, _ va: UInt64) -> TablePage? {
+    /// vmemmap_p4d/pud_populate: the table under the entry for `va`, allocated zeroed (no
+    /// barrier) and populated when absent — a root entry by p4d_populate(_kernel), i.e.
+    /// set_p4d; nil on ENOMEM.
+    private func tableBelow(_ level: Level, _ table: TablePage, _ va: UInt64, _ rodataReadOnly: Bool) -> TablePage? {
         let i = g.index(va, level)
         let entry = pt.read(table, i)
         if entry.isValid { return TablePage(entry) }
         guard let child = pt.allocateZeroedTable(level.next, .kernel) else { return nil }
-        pt.populate(level, table, i, child: child, pxnTable: false)
+        if level == .pgd {
+            fixmap.setSwapperPGD(pt, i, pt.tableEntry(child, pxnTable: false), rodataReadOnly: rodataReadOnly)
+        } else {
+            pt.populate(level, table, i, child: child, pxnTable: false)
+        }
         return child
     }
 
@@ -112,15 +115,16 @@ public struct MemoryHotplug {
 
     /// arch_add_memory: __create_pgd_mapping of the bank's linear map with
     /// pgprot_mhp(PAGE_KERNEL) (= pgprot_tagged) and GFP_PGTABLE_KERNEL tables, blocks
-    /// unless force_pte_mapping(); then __add_pages, which populates each section's
-    /// memmap. ENOMEM leaves what was mapped (the error path's teardown is not modelled).
+    /// unless force_pte_mapping(), rodata read-only; then __add_pages, which populates each
+    /// section's memmap. ENOMEM leaves what was mapped (the error path's teardown is not
+    /// modelled).
     public func addMemory(_ bank: PhysRange) throws(KernelError) {
         let flags: MapFlags = context.forcePTEMapping ? [.noExec, .noBlock, .noCont] : [.noExec]
-        try CreateMapping(pt, fixmap: Fixmap(flush: flush)).map(
+        try CreateMapping(pt, fixmap: fixmap, rodataReadOnly: true).map(
             virt: layout.va(ofPA: bank.start), phys: bank.start, size: bank.size,
             prot: Prot.kernel(tagged: true, nG: context.ngMappings), flags: flags)
         for section in stride(from: bank.start, to: bank.end, by: Int(Self.memoryBlockBytes)) {
-            try populateMemmap(ofSection: section)
+            try populateMemmap(ofSection: section, rodataReadOnly: true)
         }
     }
 
@@ -226,8 +230,9 @@ public struct MemoryHotplug {
 
     /// free_empty_tables: bottom-up, every table in [start, end) whose entries are all
     /// none is unhooked (a clear of its parent entry), flushed with
-    /// __flush_tlb_kernel_pgtable, and freed. pgtable_range_aligned always holds here: the
-    /// floor and ceiling (the region's bounds) are aligned to a root entry.
+    /// __flush_tlb_kernel_pgtable, and freed — a PUD table too (free_empty_pud_table:
+    /// p4d_clear, which is set_swapper_pgd of zero). pgtable_range_aligned always holds
+    /// here: the floor and ceiling (the region's bounds) are aligned to a root entry.
     func freeEmptyTables(from start: UInt64, to end: UInt64) {
         pt.beginWalk()
         var addr = start
@@ -254,8 +259,11 @@ public struct MemoryHotplug {
         }
         // The check stops at the first entry in use.
         for k in 0..<g.entriesPerTable where !pt.read(table, k).isNone { return }
-        precondition(level != .pud, "a PUD table the hot bank uses also maps boot memory")
-        pt.set(Level(rawValue: level.rawValue - 1)!, parent, pi, .zero)
+        if level == .pud {
+            fixmap.setSwapperPGD(pt, pi, .zero, rodataReadOnly: true)
+        } else {
+            pt.set(Level(rawValue: level.rawValue - 1)!, parent, pi, .zero)
+        }
         flush.flushKernelPgtable(pt, at: start)
         pt.allocator.free(table, level, .kernel)
     }

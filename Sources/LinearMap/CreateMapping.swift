@@ -25,15 +25,19 @@ public struct CreateMapping {
     /// without it (pte_range_has_valid_noncont / pmd_range_has_valid_noncont; a table
     /// entry counts as one). Before it the bit was set regardless.
     public let keepsNonContGroups: Bool
+    /// mark_rodata_ro has run (rodata_is_rw is false): a new root entry goes through
+    /// set_swapper_pgd's FIX_PGD alias. arch_add_memory runs with it set, boot's callers without.
+    public let rodataReadOnly: Bool
     private var g: Geometry { pt.geometry }
 
     public init(_ pt: PageTable, path: CreatePath = .current, fixmap: Fixmap = Fixmap(), kind: AllocationKind = .kernel,
-                keepsNonContGroups: Bool = false) {
+                keepsNonContGroups: Bool = false, rodataReadOnly: Bool = false) {
         self.pt = pt
         self.path = path
         self.fixmap = fixmap
         self.kind = kind
         self.keepsNonContGroups = keepsNonContGroups
+        self.rodataReadOnly = rodataReadOnly
     }
 
     /// Map (or, with `.split`, split) [virt, virt + size) onto phys; EINVAL when the range
@@ -57,9 +61,8 @@ public struct CreateMapping {
 
     // MARK: Creating (__create_pgd_mapping)
 
-    /// __create_pgd_mapping_locked: one alloc_init_pud per root entry. The root itself
-    /// (swapper_pg_dir) is written in place: set_pgd emits, and no fixmap is involved while
-    /// rodata is still writable, which it is for all of boot.
+    /// __create_pgd_mapping_locked: one alloc_init_pud per root entry. A new root entry of
+    /// swapper_pg_dir is a __p4d_populate, set_swapper_pgd's (`Fixmap.setSwapperPGD`).
     private func createPGDs(_ start: UInt64, _ end: UInt64, _ phys: UInt64, _ prot: Descriptor,
                             _ flags: MapFlags) throws(KernelError) {
         var addr = start, pa = phys
@@ -99,7 +102,12 @@ public struct CreateMapping {
                 pt.clearTable(new)
                 fixmap.unmap(pt, .pte)
             }
-            pt.populate(parentLevel, parent, i, child: new, pxnTable: flags.contains(.noExec))
+            let pxnTable = flags.contains(.noExec)
+            if parentLevel == .pgd {
+                fixmap.setSwapperPGD(pt, i, pt.tableEntry(new, pxnTable: pxnTable), rodataReadOnly: rodataReadOnly)
+            } else {
+                pt.populate(parentLevel, parent, i, child: new, pxnTable: pxnTable)
+            }
             table = new
         }
         // The PUD table is mapped once per call in every state; before 5c63db59c5f8 the

@@ -29,8 +29,8 @@ public enum CreatePath: String, Sendable, CaseIterable {
 }
 
 /// The fixmap slots the create path uses to reach the table it writes (arm64
-/// asm/fixmap.h's FIX_PTE, FIX_PMD, FIX_PUD; the root is written directly while rodata is
-/// still writable, and P4D is folded with 4 levels).
+/// asm/fixmap.h's FIX_PTE, FIX_PMD, FIX_PUD, and FIX_PGD for set_swapper_pgd once rodata
+/// is read-only; FIX_P4D, between them, is unused with 4 levels).
 ///
 /// map = __set_fixmap(slot, table, PAGE_KERNEL): a __set_pte of a valid kernel entry into
 /// the slot's PTE (an emit; nothing is lazy at boot). unmap = a __pte_clear of that PTE
@@ -38,7 +38,7 @@ public enum CreatePath: String, Sendable, CaseIterable {
 /// FEAT_TLBIRANGE and REPEAT_TLBI act on it as on every other flush.
 public struct Fixmap: Sendable, Equatable {
     public enum Slot: Int, Sendable, CaseIterable {
-        case pte = 0, pmd = 1, pud = 2
+        case pte = 0, pmd = 1, pud = 2, pgd = 4
 
         /// The slot that maps a table of `level`.
         public init(table level: Level) {
@@ -68,5 +68,17 @@ public struct Fixmap: Sendable, Equatable {
         pt.writePTE(pt.fixmapTable, slot.rawValue, .zero)
         let va = Self.va(of: slot)
         flush.flushKernelRange(pt, from: va, to: va &+ pt.geometry.pageSize)
+    }
+
+    /// set_p4d (or p4d_clear) of root entry `i`: in swapper_pg_dir, so set_swapper_pgd
+    /// (arch/arm64/mm/mmu.c). While rodata_is_rw (boot, until mark_rodata_ro) a direct
+    /// WRITE_ONCE, dsb ishst, isb; after it, under swapper_pgdir_lock (a spinlock: not
+    /// counted), the root page mapped at FIX_PGD, the entry stored through that alias and
+    /// the slot unmapped, whose one-page flush is the `dsb ishst` the store needs.
+    public func setSwapperPGD(_ pt: PageTable, _ i: Int, _ value: Descriptor, rodataReadOnly: Bool) {
+        guard rodataReadOnly else { return pt.setPGD(pt.root, i, value) }
+        map(pt, .pgd, pt.root)
+        pt.storePGD(pt.root, i, value)
+        unmap(pt, .pgd)
     }
 }

@@ -127,6 +127,13 @@ public final class PageTable {
         emit()
     }
 
+    /// A root entry stored with a bare WRITE_ONCE (set_swapper_pgd's write through its
+    /// FIX_PGD alias): no barrier of its own; the alias's unmap supplies the `dsb ishst`.
+    @inlinable public func storePGD(_ table: TablePage, _ i: Int, _ value: Descriptor) {
+        table[i] = value
+        counters.pgdWritten += 1
+    }
+
     /// The normal (barrier-bearing) write for an entry at `level`.
     @inlinable public func set(_ level: Level, _ table: TablePage, _ i: Int, _ value: Descriptor) {
         switch level {
@@ -170,7 +177,12 @@ public final class PageTable {
 
     /// pgd/pud/pmd_populate: install `child` under the entry at `level`.
     @inlinable public func populate(_ level: Level, _ table: TablePage, _ i: Int, child: TablePage, pxnTable: Bool) {
-        set(level, table, i, .table(at: child.address, pxnTable: pxnTable, tableAF: tableAF))
+        set(level, table, i, tableEntry(child, pxnTable: pxnTable))
+    }
+
+    /// The table descriptor a populate stores for `child`.
+    @inlinable public func tableEntry(_ child: TablePage, pxnTable: Bool) -> Descriptor {
+        .table(at: child.address, pxnTable: pxnTable, tableAF: tableAF)
     }
 
     // MARK: Walking

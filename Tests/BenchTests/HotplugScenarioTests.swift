@@ -62,9 +62,28 @@ import Testing
         #expect { try RunSpec.parse([("scenario", "hotplug"), ("hotplug-bytes", "512M"), ("hotplug-remove", "1G")]) } throws: {
             ($0 as? RunError)?.description.hasPrefix("--hotplug-remove: ") == true
         }
-        // A bank that would need a root entry of its own is refused before anything runs.
-        #expect { try ScenarioRunner.prepare(try RunSpec.parse([("scenario", "hotplug"), ("memory", "512G")])) } throws: {
+        // Only a bank that leaves the 128 TiB linear map is refused, before anything runs.
+        #expect { try ScenarioRunner.prepare(try RunSpec.parse([("scenario", "hotplug"), ("memory", "128T")])) } throws: {
             ($0 as? RunError)?.description.hasPrefix("--hotplug-bytes: ") == true
         }
+    }
+
+    @Test func aBankUnderARootEntryOfItsOwnRuns() throws {
+        func run(memory: String) throws -> RunResult {
+            try ScenarioRunner.run(try RunSpec.parse([("scenario", "hotplug"), ("memory", memory), ("variant", "v6.18"),
+                                                      ("requests", "0"), ("tlbi-range", "off"), ("repeat-tlbi", "off")]))
+        }
+        // 512G: the bank starts a new root entry, its memmap a new PUD entry; 511G: neither.
+        let above = try run(memory: "512G"), below = try run(memory: "511G")
+        #expect(above.errors == 0 && below.errors == 0 && above.hotplugRefusals == 0)
+        let d = above.counters.since(below.counters)
+        // set_swapper_pgd on add and on remove: FIX_PGD map (emit) and unmap (a one-page
+        // flush), two PTE stores and a bare root store each. The PUD table's zeroing
+        // dsb ishst. The memmap's PMD table: set_pud (emit); its clear (no barrier). Two
+        // __flush_tlb_kernel_pgtable: the PMD and PUD tables freed.
+        #expect(d.pgdWritten == 2 && d.pteWritten == 4 && d.pudWritten == 2 && d.pmdWritten == 0)
+        #expect(d.dsbIshst == 3 + 1 + 2 + 2 && d.isb == 3 + 2 + 2 && d.dsbIsh == 2 + 2)
+        #expect(d.tlbiPage == 2 && d.tlbiPageAllLevels == 2 && d.tlbiRange == 0 && d.tlbiAll == 0)
+        #expect(above.pagesAllocated - below.pagesAllocated == 2 && above.pagesFreed - below.pagesFreed == 2)
     }
 }

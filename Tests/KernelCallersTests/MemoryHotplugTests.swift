@@ -14,8 +14,9 @@ private struct Machine {
     let hot: MemoryHotplug
     let bank: PhysRange
 
-    init(_ configure: (inout KernelContext) -> Void = { _ in }, mode: MappingMode = .block, bank bytes: UInt64 = GiB) throws {
-        layout = try singleLayout()
+    init(_ configure: (inout KernelContext) -> Void = { _ in }, mode: MappingMode = .block, bank bytes: UInt64 = GiB,
+         gib: UInt64 = 4) throws {
+        layout = try singleLayout(gib: gib)
         var c = context(configure)
         c.forcePTEMapping = mode == .pte
         pt = try buildMap(layout, mode: mode)
@@ -169,8 +170,95 @@ func blockMappedHalfGiBBankComesOff(rules: HotplugRules) throws {
     let layout = try singleLayout()
     #expect(try MemoryHotplug.hotBank(above: layout, bytes: GiB) == PhysRange(start: 5 * GiB, size: GiB))
     #expect(throws: LayoutError.self) { try MemoryHotplug.hotBank(above: layout, bytes: 64 * MiB) }
-    // RAM [1 GiB, 513 GiB) fills the first root entry from memstart: a bank above needs
+    // RAM [1 GiB, 513 GiB) fills the first root entry from memstart: the bank above takes
     // the next one.
     let big = try MachineLayout.builtin("single", memory: 512 * GiB)
-    #expect(throws: LayoutError.self) { try MemoryHotplug.hotBank(above: big, bytes: GiB) }
+    #expect(try MemoryHotplug.hotBank(above: big, bytes: GiB) == PhysRange(start: 513 * GiB, size: GiB))
+    // RAM that fills the 128 TiB linear map leaves no room above it.
+    let full = try MachineLayout.builtin("single", memory: LinearMapRange.span)
+    #expect(throws: LayoutError.self) { try MemoryHotplug.hotBank(above: full, bytes: GiB) }
+}
+
+// MARK: A hot bank under a root entry of its own
+
+/// set_swapper_pgd (one root entry, a PUD table's descriptor): before mark_rodata_ro a
+/// direct store with its dsb ishst + isb; after it FIX_PGD mapped (a __set_pte: an emit),
+/// the entry stored through the alias (no barrier), FIX_PGD unmapped (a PTE clear and a
+/// one-page flush_tlb_kernel_range of the slot), no other barrier.
+@Test(arguments: [false, true])
+func setSwapperPGD(rodataReadOnly: Bool) throws {
+    let pt = try PageTable()
+    var flushed: [TLBInvalidation] = []
+    pt.tlbObserver = { flushed.append($0) }
+    let entry = Descriptor.table(at: 0x8000_0000, pxnTable: true)
+    Fixmap().setSwapperPGD(pt, 5, entry, rodataReadOnly: rodataReadOnly)
+    #expect(pt.root[5] == entry && pt.counters.pgdWritten == 1)
+    if rodataReadOnly {
+        #expect(Barriers(pt.counters) == pairs(1) + flushBarriers(pages: 1))
+        #expect(pt.counters.pteWritten == 2 && pt.fixmapTable[Fixmap.Slot.pgd.rawValue].isNone)
+        #expect(flushed == [.page(va: Fixmap.va(of: .pgd))])
+    } else {
+        #expect(Barriers(pt.counters) == pairs(1) && pt.counters.pteWritten == 0 && flushed.isEmpty)
+    }
+}
+
+/// Hot-adds then (v6.18 rules, no leaf check) hot-removes the 1 GiB bank right above
+/// `gib` GiB of RAM, block-mapped; the counters of each phase and the table pages.
+private func addAndRemove(gib: UInt64) throws -> (add: Counters, remove: Counters, tables: Int, freed: Int, machine: Machine) {
+    let m = try Machine(gib: gib)
+    let booted = m.pt.allocator.pagesAllocated
+    try m.hot.addMemory(m.bank)
+    let add = m.pt.counters, tables = m.pt.allocator.pagesAllocated - booted
+    #expect(m.pt.translate(m.va(0))?.level == .pud)
+    #expect(m.pt.translate(m.layout.vmemmapVA(ofPA: m.bank.start))?.level == .pmd)
+    m.pt.counters = Counters()
+    #expect(m.hot.removeMemory(m.bank))
+    #expect(m.pt.translate(m.va(0)) == nil && m.pt.translate(m.layout.vmemmapVA(ofPA: m.bank.start)) == nil)
+    #expect(m.pt.verify(linearOffset: m.layout.linearOffset).isEmpty)
+    return (add, m.pt.counters, tables, m.freed, m)
+}
+
+@Test func aBankUnderANewLinearRootEntry() throws {
+    // 511 GiB of RAM: the bank is PUD entry 511 of the first root entry's table, its
+    // memmap the last 16 MiB of the boot memmap's eighth PMD table. As for 4 GiB: FIX_PUD
+    // map (emit) and unmap (flush), one set_pud, 8 set_pmd; nothing allocated.
+    let below = try addAndRemove(gib: 511)
+    #expect(Barriers(below.add) == pairs(2 + 8) + flushBarriers(pages: 1) && below.tables == 0)
+    #expect(below.add.entriesWritten == [0, 1, 8, 2])
+    // 8 memmap blocks and the 1 GiB block cleared, a page flushed after each; every
+    // table still holds boot memory.
+    #expect(Barriers(below.remove) == times(9, flushBarriers(pages: 1)) && below.freed == 0)
+    #expect(below.remove.entriesWritten == [0, 1, 8, 0] && below.remove.tlbiPageAllLevels == 0)
+
+    // 512 GiB: the bank's VAs start the second root entry, its memmap (at 8 GiB into the
+    // vmemmap) a PUD entry of its own. alloc_init_pud: the PUD table zeroed through FIX_PUD
+    // (map: emit; dsb ishst), then __p4d_populate = set_swapper_pgd after mark_rodata_ro
+    // (FIX_PGD map: emit; the root store; FIX_PGD unmap: flush), the set_pud, FIX_PUD's
+    // unmap (flush). The memmap: a zeroed PMD table, set_pud (emit), 8 set_pmd.
+    let above = try addAndRemove(gib: 512)
+    #expect(Barriers(above.add) == pairs(3 + 1 + 8) + explicit(1) + times(2, flushBarriers(pages: 1)))
+    #expect(above.tables == 2 && above.add.entriesWritten == [1, 2, 8, 4])
+    let rootIndex = Geometry.fourK.index(above.machine.va(0), .pgd)
+    #expect(rootIndex == 1 && above.machine.pt.root[rootIndex].isNone)
+    // The removal also frees the memmap's PMD table (pud_clear; __flush_tlb_kernel_pgtable)
+    // and the PUD table: free_empty_pud_table's p4d_clear is set_swapper_pgd of zero
+    // (FIX_PGD map: emit; store; unmap: flush), then __flush_tlb_kernel_pgtable.
+    #expect(Barriers(above.remove) == times(9 + 1, flushBarriers(pages: 1)) + pairs(1) + times(2, pgtableFlush))
+    #expect(above.remove.entriesWritten == [1, 2, 8, 2] && above.remove.tlbiPageAllLevels == 2 && above.freed == 2)
+}
+
+@Test func aBankUnderNewLinearAndVmemmapRootEntries() throws {
+    // 32 TiB of RAM: its memmap (32 TiB / 64) fills the vmemmap's first root entry, so
+    // the bank's memmap needs the next one as its VAs do: vmemmap_p4d_populate's zeroed
+    // PUD table goes in through set_swapper_pgd (FIX_PGD map: emit; unmap: flush), then
+    // a zeroed PMD table (set_pud: emit) and 8 set_pmd. The linear part is 512 GiB's.
+    let m = try addAndRemove(gib: 32 << 10)
+    #expect(Geometry.fourK.index(m.machine.layout.vmemmapVA(ofPA: m.machine.bank.start), .pgd)
+            == Geometry.fourK.index(VmemmapRange.start, .pgd) + 1)
+    #expect(Barriers(m.add) == pairs(3 + 1 + 1 + 8) + explicit(1) + times(3, flushBarriers(pages: 1)))
+    #expect(m.tables == 3 && m.add.entriesWritten == [2, 2, 8, 6])
+    // Removal: 9 leaves cleared and flushed; the memmap's PMD and PUD tables and the
+    // linear PUD table freed, two root entries cleared through FIX_PGD.
+    #expect(Barriers(m.remove) == times(9 + 2, flushBarriers(pages: 1)) + pairs(2) + times(3, pgtableFlush))
+    #expect(m.remove.entriesWritten == [2, 2, 8, 4] && m.remove.tlbiPageAllLevels == 3 && m.freed == 3)
 }
