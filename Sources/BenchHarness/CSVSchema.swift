@@ -144,6 +144,12 @@ public enum CSVSchema {
         parameter("hotplug-remove", "bytes"),
         n("tlbi_pgtable", "count", "tlbi vaae1is (__flush_tlb_kernel_pgtable: one per freed table)", { $0.counters.tlbiPageAllLevels }),
         c("hotplug_refused", "count", "hotplug: hot-removes the memory notifier refused (NOTIFY_BAD: an edge splits a leaf)", { $0.spec.kind == .hotplug ? String($0.hotplugRefusals) : "" }),
+        parameter("events", "count"),
+        parameter("sample-every", "count"),
+        parameter("live-areas", "count"),
+        parameter("pack-share", "ratio"),
+        parameter("text-share", "ratio"),
+        parameter("drain", "on/off"),
     ]
 }
 

@@ -23,6 +23,8 @@ public struct RunResult: Sendable {
     /// Hot-removes the memory notifier refused.
     public var hotplugRefusals = 0
     public var tlb: TLBMetrics?
+    /// The churn scenario's samples (`--series`); empty elsewhere.
+    public var series: [ChurnSample] = []
     /// Wall time of the measured operation: minimum and median over repeats.
     public var wallNs: UInt64 = 0
     public var wallNsMedian: UInt64 = 0
@@ -50,7 +52,7 @@ extension RunResult {
         var layoutName: String, inputHashes: [String: String], memoryBytes: UInt64
         var counters: Counters, pagesAllocated: Int, pagesAllocatedAtomic: Int, pagesFreed: Int, tableBytes: Int
         var histogram: LeafHistogram, memTotalKB: UInt64, errors: Int, requestsIssued: Int, splitFraction: Double
-        var hotplugRefusals: Int, tlb: TLBMetrics?
+        var hotplugRefusals: Int, tlb: TLBMetrics?, series: [ChurnSample]
         var wallNs: UInt64, wallNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
         var calibrationKind: CalibrationKind, estimatedNs: Double?
     }
@@ -59,7 +61,7 @@ extension RunResult {
         Measured(layoutName: layoutName, inputHashes: inputHashes, memoryBytes: memoryBytes, counters: counters,
                  pagesAllocated: pagesAllocated, pagesAllocatedAtomic: pagesAllocatedAtomic, pagesFreed: pagesFreed,
                  tableBytes: tableBytes, histogram: histogram, memTotalKB: memTotalKB, errors: errors,
-                 requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, wallNs: wallNs,
+                 requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb, series: series, wallNs: wallNs,
                  wallNsMedian: wallNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
                  calibrationKind: calibrationKind, estimatedNs: estimatedNs)
     }
@@ -69,6 +71,7 @@ extension RunResult {
         (inputHashes, counters, pagesAllocated, pagesAllocatedAtomic) = (m.inputHashes, m.counters, m.pagesAllocated, m.pagesAllocatedAtomic)
         (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
         (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
+        series = m.series
         (wallNs, wallNsMedian, calibrationBytes, calibrationNs) = (m.wallNs, m.wallNsMedian, m.calibrationBytes, m.calibrationNs)
         (calibrationKind, estimatedNs) = (m.calibrationKind, m.estimatedNs)
     }

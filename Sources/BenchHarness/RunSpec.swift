@@ -44,6 +44,7 @@ public enum ScenarioSpec: Sendable, Equatable {
     case mosaic(MosaicSpec)
     case realmBoot(RealmBootSpec)
     case hotplug(HotplugSpec)
+    case churn(ChurnSpec)
 }
 
 public struct PermSpec: Sendable, Equatable {
@@ -159,9 +160,9 @@ extension RunSpec {
         c.rodataFull = v["rodata-full"] != "off"
         c.mapMem = MapMemVariant(rawValue: v["map-mem"]!)!
         c.presentInvalid = v["present-invalid"] == "on"
-        if v.scenario == .hotplug {
-            c.hotplug = HotplugRules(rawValue: v["variant"]!)!
-            // The churn's W1 is the kernel's own (the variant names the hotplug rules).
+        if v.scenario == .hotplug { c.hotplug = HotplugRules(rawValue: v["variant"]!)! }
+        if v.scenario == .hotplug || v.scenario == .churn {
+            // The churn's W1 is the kernel's own (the variant names the hotplug rules or the churn's).
             c.leafSplit = KernelVersion.named(v["kernel"]!)!.options["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         }
         return c
@@ -212,6 +213,12 @@ extension RunSpec {
             }
             return .hotplug(HotplugSpec(bytes: bytes, removeBytes: remove, areas: Int(v["requests"]!)!,
                                         size: RequestPagesSpec(text: v["request-pages"]!)!, seed: seed!))
+        case .churn:
+            return .churn(ChurnSpec(variant: ChurnVariant(rawValue: v["variant"]!)!, mode: mode, events: Int(v["events"]!)!,
+                                    sampleEvery: Int(v["sample-every"]!)!, liveAreas: Int(v["live-areas"]!)!,
+                                    size: RequestPagesSpec(text: v["request-pages"]!)!, packShare: Double(v["pack-share"]!)!,
+                                    textShare: Double(v["text-share"]!)!, drain: v["drain"] == "on", seed: seed!,
+                                    access: access(v, seed: seed)))
         }
     }
 
@@ -292,6 +299,7 @@ extension RunSpec {
         switch scenario {
         case .tlb(_, let a): a
         case .mosaic(let m): m.access
+        case .churn(let c): c.access
         default: nil
         }
     }

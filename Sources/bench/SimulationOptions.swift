@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchHarness
 import Foundation
+import Reports
 
 /// The parameters that shape the map and the operation, as text: `RunSpec.parse`
 /// resolves them against the parameter table, so `run`, `sweep`, `ptdump` and `check`
@@ -41,6 +42,12 @@ struct MapOptions: ParsableArguments {
     @Option(name: .customLong("its-bytes"), help: help("its-bytes")) var itsBytes: String?
     @Option(name: .customLong("hotplug-bytes"), help: help("hotplug-bytes")) var hotplugBytes: String?
     @Option(name: .customLong("hotplug-remove"), help: help("hotplug-remove")) var hotplugRemove: String?
+    @Option(help: help("events")) var events: String?
+    @Option(name: .customLong("sample-every"), help: help("sample-every")) var sampleEvery: String?
+    @Option(name: .customLong("live-areas"), help: help("live-areas")) var liveAreas: String?
+    @Option(name: .customLong("pack-share"), help: help("pack-share")) var packShare: String?
+    @Option(name: .customLong("text-share"), help: help("text-share")) var textShare: String?
+    @Option(help: help("drain")) var drain: String?
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
@@ -80,6 +87,12 @@ struct MapOptions: ParsableArguments {
             ("its-bytes", itsBytes),
             ("hotplug-bytes", hotplugBytes),
             ("hotplug-remove", hotplugRemove),
+            ("events", events),
+            ("sample-every", sampleEvery),
+            ("live-areas", liveAreas),
+            ("pack-share", packShare),
+            ("text-share", textShare),
+            ("drain", drain),
         ])
     }
 }
@@ -111,7 +124,7 @@ private func presentOptions(_ all: [(String, String?)]) -> [(String, String)] {
 /// Everything `run` and `sweep` take about what to simulate.
 struct SimulationOptions: ParsableArguments {
     @OptionGroup(title: "What to simulate") var map: MapOptions
-    @OptionGroup(title: "Access trace (tlb, mosaic)") var trace: TraceOptions
+    @OptionGroup(title: "Access trace (tlb, mosaic, churn)") var trace: TraceOptions
     @Option(help: help("repeat")) var `repeat`: String?
     @Option(name: .customLong("cost-model"), help: help("cost-model")) var costModel: String?
 
@@ -158,6 +171,8 @@ private func valueName(_ p: Parameter) -> String {
 
 struct OutputOptions: ParsableArguments {
     @Option(help: "Write one CSV row per run to FILE.") var csv: String?
+    @Option(help: "churn: write one CSV row per sample (every --sample-every events) to FILE; --csv keeps one row per run, the final map.")
+    var series: String?
     @Option(help: "stdout format: table | csv | json.") var format: String = "table"
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Check the final map with the verifier and the translation oracle.") var verify = false
@@ -185,6 +200,13 @@ struct OutputOptions: ParsableArguments {
         } catch {
             if let note = csvFile?.abandonNote { FileHandle.standardError.write(Data("bench: \(note)\n".utf8)) }
             throw error
+        }
+        if let series {
+            let rows = ChurnSeries.rows(results)
+            guard !rows.isEmpty else { throw RunError("--series: only the churn scenario has samples") }
+            do { try writeReplacing(([ChurnSeries.header] + rows).joined(separator: "\n") + "\n", to: series) } catch {
+                throw RunError("--series: cannot write \(series)")
+            }
         }
         switch format {
         case "csv": print(([CSVSchema.header] + results.map(CSVSchema.row)).joined(separator: "\n"))
