@@ -16,7 +16,7 @@ public struct ChurnCharts: Sendable {
         guard !rows.isEmpty else { return [] }
         let varying = Self.runColumns.filter { c in Set(rows.map { $0[c] ?? "" }).count > 1 }
         let name = { (r: [String: String]) in ([r["variant"] ?? ""] + varying.map { "\(axisName($0)) \(r[$0] ?? "")" }).joined(separator: ", ") }
-        let shared = Self.runColumns.filter { !varying.contains($0) }.compactMap { c in rows[0][c].map { "\(axisName(c)) \($0)" } }
+        let shared = Self.runColumns.filter { !varying.contains($0) }.compactMap { c in rows[0][c].flatMap { $0.isEmpty ? nil : "\(axisName(c)) \($0)" } }
         let subtitle = shared.joined(separator: ", ")
         func value(_ r: [String: String], _ c: String) throws(ChartError) -> Double {
             guard let v = Double(r[c] ?? "") else { throw ChartError("churn series: column \(c) is '\(r[c] ?? "")' at event \(r["event"] ?? "?")") }
