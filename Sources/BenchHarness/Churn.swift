@@ -59,7 +59,7 @@ struct ChurnRun {
 
     private enum Kind { case pack, text, data }
     private struct Live {
-        var kind: Kind, addr: UInt64, pages: Int, backing: [UInt64], cached: Bool
+        var addr: UInt64, pages: Int, backing: [UInt64], cached: Bool
     }
 
     /// The events, then the drain; samples at event 0, every `sampleEvery` events and at the end.
@@ -123,7 +123,7 @@ struct ChurnRun {
                     if (try? cache.populate(perms, backing: pmdRun())) != nil { addr = cache.allocate(pages: n) }
                 }
                 guard let addr else { errors += 1; return }
-                live.append(Live(kind: kind, addr: addr, pages: n, backing: [], cached: true))
+                live.append(Live(addr: addr, pages: n, backing: [], cached: true))
                 return
             }
             let backing = scattered(n)
@@ -135,7 +135,7 @@ struct ChurnRun {
             calls += 1
             let changed: ()? = kind == .data ? try? perms.setMemoryRO(area.addr, pages: n) : try? perms.setMemoryROX(area.addr, pages: n)
             if changed == nil { errors += 1 }
-            live.append(Live(kind: kind, addr: area.addr, pages: n, backing: backing, cached: false))
+            live.append(Live(addr: area.addr, pages: n, backing: backing, cached: false))
         }
         func free(_ k: Int) {
             let area = live.remove(at: k)

@@ -15,6 +15,7 @@ import Testing
         "map-mem": "overlay",
         "present-invalid": "on", "swiotlb-bytes": "32M", "its-bytes": "128K",
         "hotplug-bytes": "512M", "hotplug-remove": "256M",
+        "events": "50", "sample-every": "5", "live-areas": "3", "pack-share": "0.2", "text-share": "0.7", "drain": "on",
     ]
 
     @Test func everyParameterHasASample() {
