@@ -188,6 +188,9 @@ struct OutputOptions: ParsableArguments {
     func execute(_ specs: [RunSpec], csvHeader: Bool = true, options: [[(String, String)]] = [], jobs: Int = 1) throws(RunError) -> [RunResult] {
         try checkFormat()
         let specs = specs.map { s in var s = s; s.verify = verify; return s }
+        if series != nil, !specs.contains(where: { $0.kind == .churn }) {
+            throw RunError("--series: only the churn scenario has samples; use it with --scenario churn")
+        }
         if let csv {
             try OutputFile.refuseOverlap(output: csv, inputs: specs.flatMap { $0.inputs.map { ("--" + $0.option, Optional($0.path)) } }, option: "--csv")
         }
@@ -203,7 +206,6 @@ struct OutputOptions: ParsableArguments {
         }
         if let series {
             let rows = ChurnSeries.rows(results)
-            guard !rows.isEmpty else { throw RunError("--series: only the churn scenario has samples") }
             do { try writeReplacing(([ChurnSeries.header] + rows).joined(separator: "\n") + "\n", to: series) } catch {
                 throw RunError("--series: cannot write \(series)")
             }

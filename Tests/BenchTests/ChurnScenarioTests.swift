@@ -92,6 +92,19 @@ import Testing
         #expect(files == ["churn-leaves-collapse.svg", "churn-reach.svg", "churn-mpki.svg"])
     }
 
+    @Test func seriesWritesOneRowPerSampleAndPlots() throws {
+        let series = BenchProcess.temporaryPath("series.csv"), plots = BenchProcess.temporaryPath("plots")
+        let run = try BenchProcess.run(["run", "--scenario", "churn", "--memory", "4G", "--events", "20", "--sample-every", "10",
+                                        "--accesses", "1000", "--series", series, "--quiet"])
+        #expect(run.status == 0)
+        let rows = try CSVTable(contentsOfFile: series).rows
+        #expect(rows.map { $0["event"]! } == ["0", "10", "20"] && rows.allSatisfy { $0["variant"] == "arm64" && $0["churn_series_version"] == "1" })
+        let plot = try BenchProcess.run(["plot", "--input", series, "--output", plots])
+        #expect(plot.status == 0 && plot.stdout.split(separator: "\n").count == 3)
+        let refused = try BenchProcess.run(["run", "--scenario", "perm", "--memory", "4G", "--requests", "1", "--series", series])
+        #expect(refused.status == 1 && refused.stderr == "bench: --series: only the churn scenario has samples; use it with --scenario churn\n")
+    }
+
     @Test func badChurnOptionsAreOneLineErrorsNamingTheOption() {
         for (option, value) in [("variant", "x86"), ("events", "0"), ("sample-every", "-1"), ("pack-share", "2"), ("drain", "maybe")] {
             #expect { try RunSpec.parse([("scenario", "churn"), (option, value)]) } throws: {
