@@ -74,6 +74,8 @@ struct ChurnRun {
         let startCounters = pt.counters
         let startAllocated = pt.allocator.pagesAllocated, startFreed = pt.allocator.pagesFreed
         var live: [Live] = [], inUse = Set<UInt64>()
+        // Blocks come back only where the kernel maps blocks and may change them live.
+        let collapses = spec.variant == .collapse && perms.context.systemBBML2 && !perms.context.forcePTEMapping
         var samples: [ChurnSample] = [], errors = 0, calls = 0, event = 0, tlb: TLBMetrics?
 
         func sample() {
@@ -142,7 +144,7 @@ struct ChurnRun {
             if area.cached { cache.free(area.addr, pages: area.pages); return }
             if (try? perms.vfree(area.addr)) == nil { errors += 1 }
             inUse.subtract(area.backing)
-            if spec.variant == .collapse { perms.collapseLinearMap(around: area.backing) }
+            if collapses { perms.collapseLinearMap(around: area.backing) }
         }
 
         sample()

@@ -64,6 +64,9 @@ import Testing
         #expect(collapse.series.map(\.setMemoryCalls) == arm64.series.map(\.setMemoryCalls))
         // One flush_tlb_all per collapsing free.
         #expect(collapse.counters.tlbiAll > arm64.counters.tlbiAll)
+        // A force_pte_mapping kernel keeps its PTEs: nothing collapses.
+        let pte = try ScenarioRunner.run(try RunSpec.parse([("scenario", "churn"), ("memory", "8G"), ("accesses", "2000"), ("variant", "collapse"), ("mode", "pte")] + options))
+        #expect(pte.pagesFreed == 0 && pte.histogram == pte.series[0].histogram)
     }
 
     @Test func roxCacheSplitsOneBlockPerCacheBlock() throws {
