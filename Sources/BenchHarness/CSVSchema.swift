@@ -156,6 +156,12 @@ public enum CSVSchema {
         parameter("user-bytes", "bytes"),
         c("perf_user_addrs", "count", "--trace perf:FILE: user (TTBR0) data addresses, not replayed", { $0.perfCensus.map { String($0.user) } ?? "" }),
         c("perf_kernel_other_addrs", "count", "--trace perf:FILE: kernel addresses outside the linear map (image, modules, vmalloc, vmemmap), not replayed", { $0.perfCensus.map { String($0.kernelOther) } ?? "" }),
+        parameter("events", "count"),
+        parameter("sample-every", "count"),
+        parameter("live-areas", "count"),
+        parameter("pack-share", "ratio"),
+        parameter("text-share", "ratio"),
+        parameter("drain", "on/off"),
     ]
 }
 

@@ -29,6 +29,9 @@ public enum Scenario: String, Sendable, CaseIterable {
     /// Memory hotplug: hot-add a bank above RAM (linear map and vmemmap), churn vmalloc
     /// areas backed by its pages (set_memory_ro, vfree), hot-remove it.
     case hotplug
+    /// Aging: a seeded lifecycle of module / BPF-like vmalloc areas (vmalloc, set_memory_ro
+    /// or _rox, vfree with VM_FLUSH_RESET_PERMS), the map sampled every K events.
+    case churn
 }
 
 /// What the perm scenario makes of each area.
@@ -124,20 +127,20 @@ extension Parameter {
                       : MachineLayout.builtinNames.contains(v["layout"] ?? "") ? nil : "a JSON layout names its own \"kfence\" pool" },
                   fallback: { _ in "late" }, canonical: word(["late", "early"])),
         Parameter(name: "mode", column: "mode", form: words(MappingMode.allCases),
-                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic, .realmBoot, .hotplug],
+                  help: "map_mem mapping: block (BBML2) or pte (force_pte_mapping); from --bbml2 unless given.", scenarios: [.boot, .perm, .replay, .tlb, .mosaic, .realmBoot, .hotplug, .churn],
                   excluded: { v in v.scenario == .boot ? notBuilt(v) : nil }, fallback: { _ in nil }, canonical: word(MappingMode.allCases)),
         Parameter(name: "walker", column: "walker", form: words(WalkerKind.allCases),
                   help: "Split walker.", scenarios: [.perm, .replay, .mosaic], excluded: noSplitCode,
                   fallback: { _ in WalkerKind.leaf.rawValue }, canonical: word(WalkerKind.allCases)),
         Parameter(name: "variant", column: "variant",
-                  form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92|f12b435de2f2; realm-boot: f12b435de2f2|v6.18|before-ce2b3a50ad92; hotplug: v6.18|v7.1",
-                  help: "Kernel code: the repaint, the kfence late init, W1 before/after ce2b3a50ad92 or with f12b435de2f2's boot windows, or the hot-remove rules.",
-                  scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic, .realmBoot, .hotplug],
-                  excluded: { v in v.scenario == .hotplug ? nil : noSplitCode(v) ?? (v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions") },
+                  form: "repaint: v6.18|yang-v5; kfence: ce2b3a50ad92|before-ce2b3a50ad92; perm, replay, mosaic (leaf walker), debug-pagealloc: v6.18|before-ce2b3a50ad92|f12b435de2f2; realm-boot: f12b435de2f2|v6.18|before-ce2b3a50ad92; hotplug: v6.18|v7.1; churn: arm64|collapse|rox-cache",
+                  help: "Kernel code: the repaint, the kfence late init, W1 before/after ce2b3a50ad92 or with f12b435de2f2's boot windows, the hot-remove rules, or the churn's: arm64 (never re-merges), collapse (x86-style re-merge after each free) or rox-cache (module text from PMD-sized ROX blocks).",
+                  scenarios: [.repaint, .kfence, .debugPagealloc, .perm, .replay, .mosaic, .realmBoot, .hotplug, .churn],
+                  excluded: { v in v.scenario == .hotplug || v.scenario == .churn ? nil : noSplitCode(v) ?? (v["walker"] == nil || v["walker"] == WalkerKind.leaf.rawValue ? nil : "only the leaf walker has versions") },
                   fallback: { variants(of: $0).first }, canonical: { $0 }),
         Parameter(name: "lazy", column: "lazy", form: "on|off",
                   help: "Lazy-MMU batching in the walkers and pageattr (arm64 v6.16+).",
-                  scenarios: [.perm, .repaint, .kfence, .debugPagealloc, .replay, .mosaic, .realmBoot, .hotplug], fallback: { _ in "on" }, canonical: onOff),
+                  scenarios: [.perm, .repaint, .kfence, .debugPagealloc, .replay, .mosaic, .realmBoot, .hotplug, .churn], fallback: { _ in "on" }, canonical: onOff),
         Parameter(name: "nesting", column: "nesting", form: words(NestingPolicy.allCases),
                   help: "Nested lazy-MMU sections: tolerant, never-nest or counted.", scenarios: [.debugPagealloc],
                   excluded: { v in v["lazy"] == "off" ? "with --lazy off there are no lazy sections to nest" : nil },
@@ -168,8 +171,8 @@ extension Parameter {
                   scenarios: [.perm, .debugPagealloc, .hotplug],
                   fallback: { $0 == .hotplug ? "64" : "10000" }, canonical: whole(min: 0, max: 10_000_000)),
         Parameter(name: "request-pages", column: "request_pages", form: "N, A-B or pow2:K (K ≤ 18)",
-                  help: "perm (and hotplug) area size in pages.", scenarios: [.perm, .hotplug],
-                  fallback: { _ in "1-16" }, canonical: { RequestPagesSpec(text: $0)?.text }),
+                  help: "perm (and hotplug) area size in pages; churn: a module area's.", scenarios: [.perm, .hotplug, .churn],
+                  fallback: { $0 == .churn ? "2-64" : "1-16" }, canonical: { RequestPagesSpec(text: $0)?.text }),
         Parameter(name: "placement", column: "placement", form: words(BackingPlacement.allCases),
                   help: "perm: the pages backing each area, scattered order-0 pages or one contiguous run.", scenarios: [.perm],
                   fallback: { _ in BackingPlacement.scattered.rawValue }, canonical: word(BackingPlacement.allCases)),
@@ -178,7 +181,7 @@ extension Parameter {
                   fallback: { _ in PermChange.ro.rawValue }, canonical: word(PermChange.allCases)),
         Parameter(name: "rodata-full", column: "rodata_full", form: "on|off",
                   help: "rodata=full: set_memory_ro/rw on a vmalloc area also change its pages' linear aliases.",
-                  scenarios: [.perm, .replay, .hotplug], fallback: { _ in "on" }, canonical: onOff),
+                  scenarios: [.perm, .replay, .hotplug, .churn], fallback: { _ in "on" }, canonical: onOff),
         Parameter(name: "softirq-share", column: "softirq_share", form: "a fraction 0…1",
                   help: "Share of page events in softirq context.", scenarios: [.debugPagealloc],
                   fallback: { _ in "0.5" }, canonical: fraction),
@@ -194,8 +197,8 @@ extension Parameter {
                   fallback: { _ in nil }, canonical: word(["n1", "v2"])),
         Parameter(name: "trace", column: "trace", form: traceKinds.joined(separator: "|") + "|FILE (one hex VA per line)|perf:FILE (perf script -F addr or perf mem report -D output)",
                   help: "Access trace (of the linear map, with a mix).", scenarios: tracing, fallback: { _ in "memcached" }, canonical: path),
-        Parameter(name: "accesses", column: "accesses", form: "a whole number 1…1,000,000,000", help: "Accesses to simulate.",
-                  scenarios: tracing, fallback: { _ in "2000000" }, canonical: whole(min: 1, max: 1_000_000_000)),
+        Parameter(name: "accesses", column: "accesses", form: "a whole number 1…1,000,000,000", help: "Accesses to simulate (churn: per sample).",
+                  scenarios: tracing, fallback: { $0 == .churn ? "200000" : "2000000" }, canonical: whole(min: 1, max: 1_000_000_000)),
         Parameter(name: "zipf", column: "zipf", form: "an exponent s > 0", help: "Zipf exponent of the zipf trace.",
                   scenarios: tracing, excluded: { v in v["trace"] == "zipf" ? nil : "only the zipf trace has an exponent" },
                   fallback: { _ in "0.99" }, canonical: { Double($0).flatMap { $0 > 0 && $0.isFinite ? "\($0)" : nil } }),
@@ -207,15 +210,15 @@ extension Parameter {
                   help: "Share of the block map to split to PTEs.", scenarios: [.mosaic], fallback: { _ in "0" }, canonical: fraction),
         Parameter(name: "image-share", column: "image_share", form: "a fraction 0…1",
                   help: "Share of the trace's accesses to the kernel image's data/bss, mapped at KIMAGE_VADDR by its own blocks and CONT PTEs whatever --mode.",
-                  scenarios: tracing, fallback: { _ in "0" }, canonical: fraction),
+                  scenarios: mixing, fallback: { _ in "0" }, canonical: fraction),
         Parameter(name: "vmalloc-share", column: "vmalloc_share", form: "a fraction 0…1",
                   help: "Share of the trace's accesses to vmalloc'd task stacks (--stacks of 16K under 4K PTEs).",
-                  scenarios: tracing, fallback: { _ in "0" }, canonical: fraction),
+                  scenarios: mixing, fallback: { _ in "0" }, canonical: fraction),
         Parameter(name: "user-share", column: "user_share", form: "a fraction 0…1 (with --image-share and --vmalloc-share at most 1; the linear map gets the rest)",
                   help: "Share of the trace's accesses to user pages through TTBR0 (--user-bytes in --user-page pages).",
-                  scenarios: tracing, fallback: { _ in "0" }, canonical: fraction),
+                  scenarios: mixing, fallback: { _ in "0" }, canonical: fraction),
         Parameter(name: "seed", column: "seed", form: "a whole number 0…2^64-1",
-                  help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic, .realmBoot, .hotplug],
+                  help: "Seed of every random choice.", scenarios: [.perm, .kfence, .debugPagealloc, .tlb, .mosaic, .realmBoot, .hotplug, .churn],
                   excluded: { v in v.scenario == .tlb && !traceKinds.contains(v["trace"] ?? "") && !mixes(v) ? "a trace file without a mix has no random choices" : nil },
                   fallback: { _ in "1" }, canonical: { UInt64($0).map(String.init) }),
         Parameter(name: "cost-model", column: "cost_model", form: CostModel.form,
@@ -226,7 +229,7 @@ extension Parameter {
                   fallback: { _ in "1" }, canonical: { Int($0).flatMap { (1...1000).contains($0) ? String($0) : nil } }),
         Parameter(name: "present-invalid", column: "present_invalid", form: "on|off",
                   help: "Present-invalid kernel leaves (15bfba1ad77f): invalid blocks stay leaves, so pageattr and the walkers take them and ptdump shows them.",
-                  scenarios: [.boot, .perm, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug],
+                  scenarios: [.boot, .perm, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug, .churn],
                   // An imported map may hold present-invalid blocks, which ptdump shows only so.
                   excluded: { v in v.scenario == .boot && v["initial-map"] == nil ? "map_mem writes no invalid entries" : nil },
                   fallback: { _ in "off" }, canonical: onOff),
@@ -244,17 +247,35 @@ extension Parameter {
                   help: "hotplug: how much of the bank, from its start, is hot-removed.", scenarios: [.hotplug],
                   fallback: { _ in "all" }, canonical: { $0 == "all" ? $0 : memoryBlocks($0) }),
         Parameter(name: "stacks", column: "stacks", form: "a whole number 1…65,536",
-                  help: "vmalloc'd task stacks the --vmalloc-share accesses spread over.", scenarios: tracing,
+                  help: "vmalloc'd task stacks the --vmalloc-share accesses spread over.", scenarios: mixing,
                   excluded: { v in share(v, "vmalloc-share") ? nil : "only a --vmalloc-share above 0 touches stacks" },
                   fallback: { _ in "64" }, canonical: whole(min: 1, max: 65_536)),
         Parameter(name: "user-page", column: "user_page", form: words(UserPageSize.allCases),
-                  help: "Page size of the user memory: base pages, 64K mTHP (contpte) or 2M THP.", scenarios: tracing,
+                  help: "Page size of the user memory: base pages, 64K mTHP (contpte) or 2M THP.", scenarios: mixing,
                   excluded: { v in share(v, "user-share") ? nil : "only a --user-share above 0 touches user pages" },
                   fallback: { _ in UserPageSize.k4.rawValue }, canonical: word(UserPageSize.allCases)),
         Parameter(name: "user-bytes", column: "user_bytes", form: "a size such as 1G (a multiple of --user-page, at most 64G)",
-                  help: "User memory the --user-share accesses spread over.", scenarios: tracing,
+                  help: "User memory the --user-share accesses spread over.", scenarios: mixing,
                   excluded: { v in share(v, "user-share") ? nil : "only a --user-share above 0 touches user pages" },
                   fallback: { _ in "1G" }, canonical: { ByteSize.parse($0).flatMap { $0 > 0 && $0 % 4096 == 0 && $0 <= MixRegions.maxUserBytes ? String($0) : nil } }),
+        Parameter(name: "events", column: "events", form: "a whole number 1…10,000,000",
+                  help: "churn: allocations and frees of vmalloc areas to simulate.", scenarios: [.churn],
+                  fallback: { _ in "2000" }, canonical: whole(min: 1, max: 10_000_000)),
+        Parameter(name: "sample-every", column: "sample_every", form: "a whole number 1…10,000,000",
+                  help: "churn: sample the map (and run the trace) every K events (--series).", scenarios: [.churn],
+                  fallback: { _ in "100" }, canonical: whole(min: 1, max: 10_000_000)),
+        Parameter(name: "live-areas", column: "live_areas", form: "a whole number 1…100,000",
+                  help: "churn: the number of live areas the allocate/free mix drifts towards.", scenarios: [.churn],
+                  fallback: { _ in "64" }, canonical: whole(min: 1, max: 100_000)),
+        Parameter(name: "pack-share", column: "pack_share", form: "a fraction 0…1",
+                  help: "churn: share of allocations that are 2 MiB BPF prog packs (set_memory_rox).", scenarios: [.churn],
+                  fallback: { _ in "0.1" }, canonical: fraction),
+        Parameter(name: "text-share", column: "text_share", form: "a fraction 0…1",
+                  help: "churn: share of module areas that are text (set_memory_rox; the rest set_memory_ro).", scenarios: [.churn],
+                  fallback: { _ in "0.5" }, canonical: fraction),
+        Parameter(name: "drain", column: "drain", form: "on|off",
+                  help: "churn: free every live area after the events.", scenarios: [.churn],
+                  fallback: { _ in "off" }, canonical: onOff),
     ]
 
     public static func named(_ name: String) -> Parameter? { all.first { $0.name == name } }
@@ -269,6 +290,7 @@ extension Parameter {
         case .kfence: ["ce2b3a50ad92", "before-ce2b3a50ad92"]
         case .realmBoot: [LeafSplitVersion.f12b435de2f2, .v6_18, .beforeCE2B3A50AD92].map(\.rawValue)
         case .hotplug: HotplugRules.allCases.map(\.rawValue)
+        case .churn: ChurnVariant.allCases.map(\.rawValue)
         default: LeafSplitVersion.allCases.map(\.rawValue)
         }
     }
@@ -297,8 +319,10 @@ extension Parameter {
     static let notBuilt: @Sendable (ParameterValues) -> String? = { v in
         v["initial-map"] != nil ? "an --initial-map is not built by map_mem" : nil
     }
-    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug]
-    static let tracing: Set<Scenario> = [.tlb, .mosaic]
+    static let flushing: Set<Scenario> = [.boot, .perm, .repaint, .kfence, .debugPagealloc, .replay, .realmBoot, .hotplug, .churn]
+    static let tracing: Set<Scenario> = [.tlb, .mosaic, .churn]
+    /// The scenarios whose trace takes a mix (churn samples the linear map only).
+    static let mixing: Set<Scenario> = [.tlb, .mosaic]
     /// A share above 0 of the trace mix's class `name` (the rest goes to the linear map).
     static func share(_ v: ParameterValues, _ name: String) -> Bool { (v[name].flatMap(Double.init) ?? 0) > 0 }
     /// Any non-linear share: the mix then draws seeded choices, even over a trace file.

@@ -18,6 +18,7 @@ public enum PerfCheck {
         "--scenario mosaic --memory 4G --split-fraction 0.1 --accesses 1",
         "--scenario realm-boot --memory 4G",
         "--scenario hotplug --memory 4G --requests 16",
+        "--scenario churn --memory 4G --events 200 --accesses 2000",
     ]
 
     public static let header = "configuration,valgrind,instructions"

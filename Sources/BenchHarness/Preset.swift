@@ -23,9 +23,9 @@ public enum Preset {
         case "tlb":
             return cpu.boot.tlb
         case "variant":
-            // The W1 version, where the variant is one; repaint and kfence keep their own.
+            // The W1 version, where the variant is one; repaint, kfence and churn keep their own.
             if v.scenario == .hotplug { return kernel.options["hotplug"] ?? HotplugRules.v6_18.rawValue }
-            return [.repaint, .kfence].contains(v.scenario) ? nil : kernel.options[option]
+            return [.repaint, .kfence, .churn].contains(v.scenario) ? nil : kernel.options[option]
         default:
             return kernel.options[option]
         }

@@ -27,6 +27,8 @@ public struct RunResult: Sendable {
     public var tlb: TLBMetrics?
     /// A `--trace perf:FILE`'s addresses by kind (the linear-map ones replayed).
     public var perfCensus: PerfCensus?
+    /// The churn scenario's samples (`--series`); empty elsewhere.
+    public var series: [ChurnSample] = []
     /// Wall time of the measured operation: minimum and median over repeats.
     public var cpuNs: UInt64 = 0
     public var cpuNsMedian: UInt64 = 0
@@ -54,7 +56,7 @@ extension RunResult {
         var layoutName: String, inputHashes: [String: String], memoryBytes: UInt64
         var counters: Counters, pagesAllocated: Int, pagesAllocatedAtomic: Int, pagesFreed: Int, tableBytes: Int
         var histogram: LeafHistogram, memTotalKB: UInt64, errors: Int, requestsIssued: Int, splitFraction: Double
-        var hotplugRefusals: Int, tlb: TLBMetrics?, directMap: DirectMapUse
+        var hotplugRefusals: Int, tlb: TLBMetrics?, directMap: DirectMapUse, series: [ChurnSample]
         var cpuNs: UInt64, cpuNsMedian: UInt64, calibrationBytes: UInt64, calibrationNs: UInt64
         var calibrationKind: CalibrationKind, estimatedNs: Double?
         var perfCensus: PerfCensus?
@@ -65,7 +67,7 @@ extension RunResult {
                  pagesAllocated: pagesAllocated, pagesAllocatedAtomic: pagesAllocatedAtomic, pagesFreed: pagesFreed,
                  tableBytes: tableBytes, histogram: histogram, memTotalKB: memTotalKB, errors: errors,
                  requestsIssued: requestsIssued, splitFraction: splitFraction, hotplugRefusals: hotplugRefusals, tlb: tlb,
-                 directMap: directMap, cpuNs: cpuNs,
+                 directMap: directMap, series: series, cpuNs: cpuNs,
                  cpuNsMedian: cpuNsMedian, calibrationBytes: calibrationBytes, calibrationNs: calibrationNs,
                  calibrationKind: calibrationKind, estimatedNs: estimatedNs, perfCensus: perfCensus)
     }
@@ -75,6 +77,7 @@ extension RunResult {
         (inputHashes, counters, pagesAllocated, pagesAllocatedAtomic) = (m.inputHashes, m.counters, m.pagesAllocated, m.pagesAllocatedAtomic)
         (pagesFreed, tableBytes, histogram, memTotalKB) = (m.pagesFreed, m.tableBytes, m.histogram, m.memTotalKB)
         (errors, requestsIssued, splitFraction, hotplugRefusals, tlb) = (m.errors, m.requestsIssued, m.splitFraction, m.hotplugRefusals, m.tlb)
+        series = m.series
         (cpuNs, cpuNsMedian, calibrationBytes, calibrationNs) = (m.cpuNs, m.cpuNsMedian, m.calibrationBytes, m.calibrationNs)
         (calibrationKind, estimatedNs, directMap, perfCensus) = (m.calibrationKind, m.estimatedNs, m.directMap, m.perfCensus)
     }

@@ -47,6 +47,7 @@ public enum ScenarioSpec: Sendable, Equatable {
     case mosaic(MosaicSpec)
     case realmBoot(RealmBootSpec)
     case hotplug(HotplugSpec)
+    case churn(ChurnSpec)
 }
 
 public struct PermSpec: Sendable, Equatable {
@@ -171,9 +172,9 @@ extension RunSpec {
         c.rodataFull = v["rodata-full"] != "off"
         c.mapMem = MapMemVariant(rawValue: v["map-mem"]!)!
         c.presentInvalid = v["present-invalid"] == "on"
-        if v.scenario == .hotplug {
-            c.hotplug = HotplugRules(rawValue: v["variant"]!)!
-            // The churn's W1 is the kernel's own (the variant names the hotplug rules).
+        if v.scenario == .hotplug { c.hotplug = HotplugRules(rawValue: v["variant"]!)! }
+        if v.scenario == .hotplug || v.scenario == .churn {
+            // The churn's W1 is the kernel's own (the variant names the hotplug rules or the churn's).
             c.leafSplit = KernelVersion.named(v["kernel"]!)!.options["variant"].flatMap(LeafSplitVersion.init) ?? .v6_18
         }
         return c
@@ -226,6 +227,12 @@ extension RunSpec {
             }
             return .hotplug(HotplugSpec(bytes: bytes, removeBytes: remove, areas: Int(v["requests"]!)!,
                                         size: RequestPagesSpec(text: v["request-pages"]!)!, seed: seed!))
+        case .churn:
+            return .churn(ChurnSpec(variant: ChurnVariant(rawValue: v["variant"]!)!, mode: mode, events: Int(v["events"]!)!,
+                                    sampleEvery: Int(v["sample-every"]!)!, liveAreas: Int(v["live-areas"]!)!,
+                                    size: RequestPagesSpec(text: v["request-pages"]!)!, packShare: Double(v["pack-share"]!)!,
+                                    textShare: Double(v["text-share"]!)!, drain: v["drain"] == "on", seed: seed!,
+                                    access: try access(v, seed: seed)))
         }
     }
 
@@ -240,8 +247,9 @@ extension RunSpec {
         case let file: .file(file)
         }
         var spec = AccessSpec(preset: v["tlb"]!, trace: trace, accesses: Int(v["accesses"]!)!, seed: seed)
-        spec.mix.shares = MixShares(image: Double(v["image-share"]!)!, vmalloc: Double(v["vmalloc-share"]!)!,
-                                    user: Double(v["user-share"]!)!)
+        // Churn's samples take no mix: its shares are absent, all accesses the linear map's.
+        let share = { (name: String) in v[name].flatMap(Double.init) ?? 0 }
+        spec.mix.shares = MixShares(image: share("image-share"), vmalloc: share("vmalloc-share"), user: share("user-share"))
         guard spec.mix.shares.isValid else {
             let sum = spec.mix.shares.image + spec.mix.shares.vmalloc + spec.mix.shares.user
             throw RunError("--user-share: --image-share, --vmalloc-share and --user-share sum to \(sum); use shares that sum to at most 1 (the linear map gets the rest)")
@@ -326,6 +334,7 @@ extension RunSpec {
         switch scenario {
         case .tlb(_, let a): a
         case .mosaic(let m): m.access
+        case .churn(let c): c.access
         default: nil
         }
     }

@@ -38,6 +38,8 @@ public enum ScenarioRunner {
         var splitFraction = 0.0
         /// Hot-removes the memory notifier refused (NOTIFY_BAD).
         var refusals = 0
+        /// The churn's samples.
+        var series: [ChurnSample] = []
     }
 
     public static func prepare(_ spec: RunSpec) throws(RunError) -> Prepared {
@@ -224,6 +226,7 @@ public enum ScenarioRunner {
         (result.errors, result.requestsIssued, result.splitFraction) = (outcome.errors, outcome.issued, outcome.splitFraction)
         result.hotplugRefusals = outcome.refusals
         result.tlb = outcome.tlb
+        result.series = outcome.series
         if counting, result.tlb == nil, let tlbRun = prepared.tlbRun { result.tlb = try tlbRun.run(pt, prepared.layout) }
         return time
     }
@@ -323,6 +326,8 @@ public enum ScenarioRunner {
             return Outcome(errors: done.failed, issued: done.calls)
         case .hotplug(let h):
             return hotplugCycle(pt, h, prepared)
+        case .churn(let c):
+            return churn(pt, c, prepared)
         case .replay(let ops, let walker, _):
             let trace = prepared.trace!
             let perms = Permissions(pt: pt, context: context, walker: walker, vmalloc: VmallocSpace(linearOffset: layout.linearOffset))

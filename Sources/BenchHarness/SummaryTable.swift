@@ -73,6 +73,10 @@ public enum SummaryTable {
             [mode, key("variant", "variant"), key("bank", "hotplug-bytes"), key("removed", "hotplug-remove")] + barriers
                 + [count("refused") { $0.hotplugRefusals }, count("pt alloc") { $0.pagesAllocated },
                    count("pt free") { $0.pagesFreed }, errors, milliseconds]
+        case .churn:
+            [mode, key("variant", "variant"), count("events") { $0.requestsIssued }] + barriers
+                + [count("pt alloc") { $0.pagesAllocated }, count("pt free") { $0.pagesFreed },
+                   count("PTE leaves") { $0.histogram.pte + $0.histogram.pteCont }, reach, walksPer1k, errors, milliseconds]
         }
     }
 

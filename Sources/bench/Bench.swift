@@ -74,6 +74,9 @@ struct Run: ParsableCommand {
                 --its-bytes 256K
               bench run --scenario hotplug --memory 4G --variant v7.1 \\
                 --hotplug-bytes 1G --hotplug-remove all --requests 16
+              bench run --scenario churn --layout ampereone-256g --variant collapse \\
+                --events 6000 --sample-every 250 --live-areas 64 --pack-share 0.1 \\
+                --text-share 0.5 --drain on --series series.csv --csv run.csv
             """)
 
     @OptionGroup var simulation: SimulationOptions

@@ -49,6 +49,10 @@ struct Plot: ParsableCommand {
                             (per mapping mode when there is one size)
               mpki.svg      mosaic: dTLB walks per 1,000 accesses against the
                             split fraction, log axis with a place for 0
+            From a churn --series CSV (it may be one of the --input files):
+              churn-leaves-VARIANT.svg  bytes mapped per leaf size, stacked, against events
+              churn-reach.svg           TLB reach against events, a line per run
+              churn-mpki.svg            dTLB walks per 1,000 accesses against events
             A chart whose counts are all zero (say, a scenario's TLBIs) is not written. Every \
             chart is drawn before any file is written, so bad input leaves the old \
             charts as they were, and each file is replaced whole, never half-written.
@@ -89,12 +93,16 @@ struct Plot: ParsableCommand {
             guard !selected.isEmpty else { throw RunError("--where: no rows match \(conditions.joined(separator: " and "))") }
             // --repeat only changes timing, and the charts plot counts.
             let parameters = Parameter.all.map(\.column).filter { $0 != "repeat" }
+            let samples = selected.filter { $0[ChurnCharts.marker] != nil }
             let charts: [ReportCharts.Chart]
-            do { charts = try ReportCharts(parameters: parameters, title: title).charts(selected) } catch {
+            do {
+                charts = try ReportCharts(parameters: parameters, title: title).charts(selected.filter { $0[ChurnCharts.marker] == nil })
+                    + ChurnCharts(title: title).charts(samples)
+            } catch {
                 throw RunError("--input: \(error)")
             }
             guard !charts.isEmpty else {
-                throw RunError("--input: no rows of boot, perm, repaint, kfence, debug-pagealloc or mosaic to plot")
+                throw RunError("--input: no rows of boot, perm, repaint, kfence, debug-pagealloc or mosaic, nor churn samples, to plot")
             }
             for chart in charts {
                 let path = (output as NSString).appendingPathComponent(chart.file)

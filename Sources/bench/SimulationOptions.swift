@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchHarness
 import Foundation
+import Reports
 
 /// The parameters that shape the map and the operation, as text: `RunSpec.parse`
 /// resolves them against the parameter table, so `run`, `sweep`, `ptdump` and `check`
@@ -43,6 +44,12 @@ struct MapOptions: ParsableArguments {
     @Option(name: .customLong("its-bytes"), help: help("its-bytes")) var itsBytes: String?
     @Option(name: .customLong("hotplug-bytes"), help: help("hotplug-bytes")) var hotplugBytes: String?
     @Option(name: .customLong("hotplug-remove"), help: help("hotplug-remove")) var hotplugRemove: String?
+    @Option(help: help("events")) var events: String?
+    @Option(name: .customLong("sample-every"), help: help("sample-every")) var sampleEvery: String?
+    @Option(name: .customLong("live-areas"), help: help("live-areas")) var liveAreas: String?
+    @Option(name: .customLong("pack-share"), help: help("pack-share")) var packShare: String?
+    @Option(name: .customLong("text-share"), help: help("text-share")) var textShare: String?
+    @Option(help: help("drain")) var drain: String?
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
@@ -84,6 +91,12 @@ struct MapOptions: ParsableArguments {
             ("its-bytes", itsBytes),
             ("hotplug-bytes", hotplugBytes),
             ("hotplug-remove", hotplugRemove),
+            ("events", events),
+            ("sample-every", sampleEvery),
+            ("live-areas", liveAreas),
+            ("pack-share", packShare),
+            ("text-share", textShare),
+            ("drain", drain),
         ])
     }
 }
@@ -127,7 +140,7 @@ private func presentOptions(_ all: [(String, String?)]) -> [(String, String)] {
 /// Everything `run` and `sweep` take about what to simulate.
 struct SimulationOptions: ParsableArguments {
     @OptionGroup(title: "What to simulate") var map: MapOptions
-    @OptionGroup(title: "Access trace (tlb, mosaic)") var trace: TraceOptions
+    @OptionGroup(title: "Access trace (tlb, mosaic, churn)") var trace: TraceOptions
     @Option(help: help("repeat")) var `repeat`: String?
     @Option(name: .customLong("cost-model"), help: help("cost-model")) var costModel: String?
 
@@ -175,6 +188,8 @@ private func valueName(_ p: Parameter) -> String {
 
 struct OutputOptions: ParsableArguments {
     @Option(help: "Write one CSV row per run to FILE.") var csv: String?
+    @Option(help: "churn: write one CSV row per sample (every --sample-every events) to FILE; --csv keeps one row per run, the final map.")
+    var series: String?
     @Option(help: "stdout format: table | csv | json | directmap (the final map's /proc/meminfo DirectMap lines, as Yang Shi's arm64 patch prints them).") var format: String = "table"
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Check the final map with the verifier and the translation oracle.") var verify = false
@@ -190,6 +205,9 @@ struct OutputOptions: ParsableArguments {
     func execute(_ specs: [RunSpec], csvHeader: Bool = true, options: [[(String, String)]] = [], jobs: Int = 1) throws(RunError) -> [RunResult] {
         try checkFormat()
         let specs = specs.map { s in var s = s; s.verify = verify; return s }
+        if series != nil, !specs.contains(where: { $0.kind == .churn }) {
+            throw RunError("--series: only the churn scenario has samples; use it with --scenario churn")
+        }
         if let csv {
             try OutputFile.refuseOverlap(output: csv, inputs: specs.flatMap { $0.inputs.map { ("--" + $0.option, Optional($0.path)) } }, option: "--csv")
         }
@@ -202,6 +220,12 @@ struct OutputOptions: ParsableArguments {
         } catch {
             if let note = csvFile?.abandonNote { FileHandle.standardError.write(Data("bench: \(note)\n".utf8)) }
             throw error
+        }
+        if let series {
+            let rows = ChurnSeries.rows(results)
+            do { try writeReplacing(([ChurnSeries.header] + rows).joined(separator: "\n") + "\n", to: series) } catch {
+                throw RunError("--series: cannot write \(series)")
+            }
         }
         switch format {
         case "csv": print(([CSVSchema.header] + results.map(CSVSchema.row)).joined(separator: "\n"))

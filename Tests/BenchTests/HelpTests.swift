@@ -19,7 +19,7 @@ import Testing
         return lines.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).map(String.init) }
     }
 
-    static let outputFlags: Set = ["--csv", "--format"], outputSwitches: Set = ["--verify", "--quiet"]
+    static let outputFlags: Set = ["--csv", "--format", "--series"], outputSwitches: Set = ["--verify", "--quiet"]
 
     @Test func everyScenarioHasAnExampleThatParses() throws {
         let examples = try Self.examples()

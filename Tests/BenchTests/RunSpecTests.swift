@@ -17,6 +17,7 @@ import Testing
         "hotplug-bytes": "512M", "hotplug-remove": "256M",
         "initial-map": "ptdump.txt", "iomem": "iomem.txt",
         "image-share": "0.1", "vmalloc-share": "0.2", "user-share": "0.3", "stacks": "8", "user-page": "2M", "user-bytes": "64M",
+        "events": "50", "sample-every": "5", "live-areas": "3", "pack-share": "0.2", "text-share": "0.7", "drain": "on",
     ]
 
     @Test func everyParameterHasASample() {
