@@ -143,7 +143,10 @@ struct LRUStore {
 
     @inline(__always) private mutating func moveToHead(_ slot: Int32) {
         guard slot != head, let newer, let older else { return }
-        unlink(slot)
+        // `unlink` knowing that a slot other than the head has a newer neighbour.
+        let n = newer[Int(slot)], o = older[Int(slot)]
+        older[Int(n)] = o
+        if o >= 0 { newer[Int(o)] = n } else { tail = n }
         newer[Int(slot)] = -1
         older[Int(slot)] = head
         newer[Int(head)] = slot

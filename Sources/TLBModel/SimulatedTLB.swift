@@ -56,6 +56,9 @@ public final class SimulatedTLB {
         counts.initialize(repeating: 0, count: levelCount + 4)
         batch = .allocate(capacity: Self.batch)
         cursors = .allocate(capacity: Self.batch)
+        leaves = .allocate(capacity: Self.batch)
+        leafTables = .allocate(capacity: Self.batch)
+        depths = .allocate(capacity: Self.batch)
     }
 
     deinit {
@@ -65,6 +68,9 @@ public final class SimulatedTLB {
         counts.deallocate()
         batch.deallocate()
         cursors.deallocate()
+        leaves.deallocate()
+        leafTables.deallocate()
+        depths.deallocate()
     }
 
     /// Walk `pt` from now on and receive its TLB maintenance (a table has one
@@ -117,56 +123,78 @@ public final class SimulatedTLB {
             for k in 0..<n { batch[k] = trace.next() }
             if touchAhead { touchWalks(n) }
             let walksBefore = walks
-            for k in 0..<n { access(batch[k]) }
+            if touchAhead {
+                for k in 0..<n { access(batch[k], walked: k) }
+            } else {
+                for k in 0..<n { access(batch[k], walked: -1) }
+            }
             touchAhead = walks != walksBefore
             done += n
         }
     }
 
     /// Addresses drawn ahead of `run`'s accesses. While walks are happening, the walks
-    /// of a batch are loaded first, level by level (uncounted, no TLB state touched):
+    /// of a batch are done first, level by level (uncounted, no TLB state touched):
     /// the loads of one level are independent, so the host's cache misses on a large
-    /// map's tables overlap instead of queueing behind each access's own walk.
+    /// map's tables overlap instead of queueing behind each access's own walk. Where
+    /// each walk ended is kept, so an access that misses reads no descriptor again
+    /// (the tables cannot change during `run`).
     private static let batch = 16
     private let batch: UnsafeMutablePointer<UInt64>
     /// Per batched address, the table descriptor its walk descends through next (0: done).
     private let cursors: UnsafeMutablePointer<UInt64>
-    private var sink: UInt64 = 0
+    /// Per batched address, the last descriptor its walk read, the table descriptor
+    /// pointing at the table it was read from, and the reads (0: not a kernel-half VA).
+    private let leaves: UnsafeMutablePointer<UInt64>
+    private let leafTables: UnsafeMutablePointer<UInt64>
+    private let depths: UnsafeMutablePointer<Int>
 
     private func touchWalks(_ n: Int) {
         guard let root else { return }
         let start = Descriptor.table(at: root.address, pxnTable: false).raw
         // Only kernel-half addresses index the tables: a lower one would load an alias.
-        for k in 0..<n { cursors[k] = VirtualAddress(batch[k]) == nil ? 0 : start }
-        var sink: UInt64 = 0
+        for k in 0..<n {
+            cursors[k] = VirtualAddress(batch[k]) == nil ? 0 : start
+            depths[k] = 0
+        }
         for level in 0..<4 {
             for k in 0..<n where cursors[k] != 0 {
                 let e = TablePage(Descriptor(raw: cursors[k]))[Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)]
-                sink ^= e.raw
+                leaves[k] = e.raw
+                leafTables[k] = cursors[k]
+                depths[k] = level &+ 1
                 cursors[k] = level < 3 && e.isValid && e.isTable ? e.raw : 0
             }
         }
-        self.sink ^= sink
     }
 
     /// Translate `va` once.
-    @discardableResult @inline(__always)
-    public func access(_ va: UInt64) -> TLBOutcome {
+    @discardableResult
+    public func access(_ va: UInt64) -> TLBOutcome { access(va, walked: -1) }
+
+    /// `walked`: the batch slot whose walk `touchWalks` did for `va`, or -1. The L1
+    /// probe is inlined into `run`'s loop: it decides most accesses of a hit-heavy trace.
+    @inline(__always) private func access(_ va: UInt64, walked k: Int) -> TLBOutcome {
         accesses &+= 1
         if va & mruMask == mruBase { return .hit(level: 0) }
-        return lookUp(va)
+        let slot = levels[0].find(va)
+        if slot >= 0 {
+            setMRU(va, TLBLevel.size(ofKey: levels[0].store.keys[slot]))
+            return .hit(level: 0)
+        }
+        return lookUp(va, walked: k)
     }
 
-    private func lookUp(_ va: UInt64) -> TLBOutcome {
-        for l in 0..<levelCount {
+    /// Below L1, for a VA that missed L1.
+    private func lookUp(_ va: UInt64, walked k: Int) -> TLBOutcome {
+        for l in 1..<levelCount {
             let slot = levels[l].find(va)
             guard slot >= 0 else { continue }
             let size = TLBLevel.size(ofKey: levels[l].store.keys[slot])
-            if l == 0 { setMRU(va, size) }
             for k in 0..<l { fill(k, va, translationSize: size) }
             return .hit(level: l)
         }
-        guard let (size, reads) = walk(va) else {
+        guard let (size, reads) = k >= 0 && !hasWalkCache ? walked(k) : walk(va) else {
             faults &+= 1
             return .fault
         }
@@ -195,6 +223,16 @@ public final class SimulatedTLB {
     @inline(__always) private static func walkCacheKey(_ va: UInt64, _ level: Int) -> (key: UInt64, tag: UInt64) {
         let tag = va >> levelShift(level)
         return (tag << 4 | UInt64(level) << 1 | 1, tag)
+    }
+
+    /// `walk` of batch slot `k` from where `touchWalks` left it (no walk cache).
+    @inline(__always) private func walked(_ k: Int) -> (size: Int, reads: Int)? {
+        let reads = depths[k], e = Descriptor(raw: leaves[k])
+        guard reads > 0, e.isValid else { return nil }
+        let level = reads &- 1
+        let i = Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)
+        guard let size = translationSize(e, level, TablePage(Descriptor(raw: leafTables[k])), i) else { return nil }
+        return (size, reads)
     }
 
     /// The translation size (a `PageSize` raw value) and descriptors read, nil on a fault.
@@ -229,15 +267,22 @@ public final class SimulatedTLB {
                 level &+= 1
                 continue
             }
-            switch level {
-            case 1: return (PageSize.g1.rawValue, reads)
-            case 2: return ((e.isCont && configuration.contCoalescing ? PageSize.m32 : .m2).rawValue, reads)
-            case 3 where e.isTable:
-                if e.isCont && configuration.contCoalescing { return (PageSize.k64.rawValue, reads) }
-                let four = configuration.pageCoalescing && Self.coalesces(table, i)
-                return ((four ? PageSize.k16 : .k4).rawValue, reads)
-            default: return nil  // a level-0 block or a reserved level-3 encoding
-            }
+            guard let size = translationSize(e, level, table, i) else { return nil }
+            return (size, reads)
+        }
+    }
+
+    /// The size of the translation a walk ends with: `e`, valid and not a table above
+    /// level 3, read at `level` from entry `i` of `table`. Nil for a level-0 block or a
+    /// reserved level-3 encoding.
+    @inline(__always) private func translationSize(_ e: Descriptor, _ level: Int, _ table: TablePage, _ i: Int) -> Int? {
+        switch level {
+        case 1: return PageSize.g1.rawValue
+        case 2: return (e.isCont && configuration.contCoalescing ? PageSize.m32 : .m2).rawValue
+        case 3 where e.isTable:
+            if e.isCont && configuration.contCoalescing { return PageSize.k64.rawValue }
+            return (configuration.pageCoalescing && Self.coalesces(table, i) ? PageSize.k16 : .k4).rawValue
+        default: return nil
         }
     }
 
