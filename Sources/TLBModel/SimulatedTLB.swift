@@ -172,25 +172,28 @@ public final class SimulatedTLB {
     @discardableResult
     public func access(_ va: UInt64) -> TLBOutcome { access(va, walked: -1) }
 
-    /// `walked`: the batch slot whose walk `touchWalks` did for `va`, or -1. The L1
-    /// probe is inlined into `run`'s loop: it decides most accesses of a hit-heavy trace.
+    /// `walked`: the batch slot whose walk `touchWalks` did for `va`, or -1. Only the
+    /// MRU test is inlined into `run`'s loop.
     @inline(__always) private func access(_ va: UInt64, walked k: Int) -> TLBOutcome {
         accesses &+= 1
         if va & mruMask == mruBase { return .hit(level: 0) }
-        let slot = levels[0].find(va)
-        if slot >= 0 {
-            setMRU(va, TLBLevel.size(ofKey: levels[0].store.keys[slot]))
+        return probeL1(va, walked: k)
+    }
+
+    /// L1 apart from `lookUp`: an L1 hit then sets up no frame for the levels below.
+    @inline(never) private func probeL1(_ va: UInt64, walked k: Int) -> TLBOutcome {
+        if levels[0].find(va) >= 0 {
+            setMRU(va, levels[0].lastHit)
             return .hit(level: 0)
         }
         return lookUp(va, walked: k)
     }
 
-    /// Below L1, for a VA that missed L1.
-    private func lookUp(_ va: UInt64, walked k: Int) -> TLBOutcome {
+    /// Below L1, for a VA that missed L1. Out of line, so `run`'s loop stays small.
+    @inline(never) private func lookUp(_ va: UInt64, walked k: Int) -> TLBOutcome {
         for l in 1..<levelCount {
-            let slot = levels[l].find(va)
-            guard slot >= 0 else { continue }
-            let size = TLBLevel.size(ofKey: levels[l].store.keys[slot])
+            guard levels[l].find(va) >= 0 else { continue }
+            let size = levels[l].lastHit
             for k in 0..<l { fill(k, va, translationSize: size) }
             return .hit(level: l)
         }
@@ -368,8 +371,8 @@ struct TLBLevel {
     /// A key: the entry's base VA, its size and a valid bit (bases are 4 KiB aligned).
     @inline(__always) static func key(_ tag: UInt64, _ s: Int) -> UInt64 { tag &<< shift(s) | UInt64(truncatingIfNeeded: s) &<< 1 | 1 }
 
-    /// The slot covering `va` (LRU updated), or -1. The size of the level's last hit
-    /// is tried first, then the others smallest first.
+    /// The slot covering `va` (LRU updated), or -1; on a hit, `lastHit` is its size.
+    /// The size of the level's last hit is tried first, then the others smallest first.
     @inline(__always) mutating func find(_ va: UInt64) -> Int {
         if present & (1 &<< UInt64(truncatingIfNeeded: lastHit)) != 0 {
             let slot = probe(va, lastHit)
@@ -401,8 +404,12 @@ struct TLBLevel {
         precondition(s != 0xF, "a validated level holds 4K")
         let tag = va &>> Self.shift(s)
         let evicted = store.insert(Self.key(tag, s), set: store.set(of: tag), value: 0).evicted
-        if evicted != 0 { count(Self.size(ofKey: evicted), -1) }
-        count(s, 1)
+        let gone = Self.size(ofKey: evicted)
+        // Most fills replace an entry of the same size: the counts stand.
+        if evicted == 0 || gone != s {
+            if evicted != 0 { count(gone, -1) }
+            count(s, 1)
+        }
         return s
     }
 
