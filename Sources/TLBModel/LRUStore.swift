@@ -77,12 +77,14 @@ struct LRUStore {
 
     var entries: Int { sets * ways }
 
+    /// The set a key with tag `tag` lives in.
     @inline(__always) func set(of tag: UInt64) -> Int {
         sets == 1 ? 0 : Int(truncatingIfNeeded: setMask != 0 ? tag & setMask : tag % UInt64(sets))
     }
 
-    /// The slot holding `key` in set `set`, or -1.
-    @inline(__always) func find(_ key: UInt64, set: Int) -> Int {
+    /// The slot holding `key` (of tag `tag`), or -1. The set is worked out only where
+    /// one is scanned.
+    @inline(__always) func find(_ key: UInt64, tag: UInt64) -> Int {
         if indexed {
             let index = index.unsafelyUnwrapped
             var i = home(key)
@@ -95,7 +97,7 @@ struct LRUStore {
         // Every way compared, the match kept by a select, not a branch: where in the set
         // a hit lies is random, and a mispredicted early exit costs more than the scan.
         // Wrapping arithmetic and a plain loop: no overflow or range checks per probe.
-        var slot = set &* ways, found = -1
+        var slot = set(of: tag) &* ways, found = -1
         let end = slot &+ ways
         while slot < end {
             found = keys[slot] == key ? slot : found
@@ -115,7 +117,7 @@ struct LRUStore {
 
     /// Puts `key` in a free way of `set`, else in place of the least recently used one.
     /// Returns the slot and the key evicted (0 if none).
-    @inline(__always) mutating func insert(_ key: UInt64, set: Int, value: UInt64) -> (slot: Int, evicted: UInt64) {
+    @inline(__always) mutating func insert(_ key: UInt64, tag: UInt64, value: UInt64) -> (slot: Int, evicted: UInt64) {
         if indexed {
             let victim = Int(tail), index = index.unsafelyUnwrapped
             let evicted = keys[victim]
@@ -128,7 +130,7 @@ struct LRUStore {
             moveToHead(tail)
             return (victim, evicted)
         }
-        let victim = stampVictim(set)
+        let victim = stampVictim(set(of: tag))
         let evicted = keys[victim]
         keys[victim] = key
         values[victim] = value

@@ -151,6 +151,8 @@ public final class SimulatedTLB {
 
     private func touchWalks(_ n: Int) {
         guard let root else { return }
+        // Locals: stores through the buffers would otherwise reload these per address.
+        let batch = batch, cursors = cursors, leaves = leaves, leafTables = leafTables, depths = depths
         let start = Descriptor.table(at: root.address, pxnTable: false).raw
         // Only kernel-half addresses index the tables: a lower one would load an alias.
         for k in 0..<n {
@@ -172,29 +174,28 @@ public final class SimulatedTLB {
     @discardableResult
     public func access(_ va: UInt64) -> TLBOutcome { access(va, walked: -1) }
 
-    /// `walked`: the batch slot whose walk `touchWalks` did for `va`, or -1. Only the
-    /// MRU test is inlined into `run`'s loop.
+    /// `walked`: the batch slot whose walk `touchWalks` did for `va`, or -1. The MRU
+    /// test is inlined into `run`'s loop; the rest of L1 is a call that calls nothing,
+    /// so an L1 hit saves no registers for the levels below.
     @inline(__always) private func access(_ va: UInt64, walked k: Int) -> TLBOutcome {
         accesses &+= 1
         if va & mruMask == mruBase { return .hit(level: 0) }
-        return probeL1(va, walked: k)
-    }
-
-    /// L1 apart from `lookUp`: an L1 hit then sets up no frame for the levels below.
-    @inline(never) private func probeL1(_ va: UInt64, walked k: Int) -> TLBOutcome {
-        if levels[0].find(va) >= 0 {
-            setMRU(va, levels[0].lastHit)
-            return .hit(level: 0)
-        }
+        if hitsL1(va) { return .hit(level: 0) }
         return lookUp(va, walked: k)
     }
 
-    /// Below L1, for a VA that missed L1. Out of line, so `run`'s loop stays small.
+    @inline(never) private func hitsL1(_ va: UInt64) -> Bool {
+        guard levels[0].find(va) >= 0 else { return false }
+        setMRU(va, levels[0].lastHit)
+        return true
+    }
+
+    /// Below L1, for a VA that missed L1.
     @inline(never) private func lookUp(_ va: UInt64, walked k: Int) -> TLBOutcome {
         for l in 1..<levelCount {
             guard levels[l].find(va) >= 0 else { continue }
             let size = levels[l].lastHit
-            for k in 0..<l { fill(k, va, translationSize: size) }
+            for upper in 0..<l { fill(upper, va, translationSize: size) }
             return .hit(level: l)
         }
         guard let (size, reads) = k >= 0 && !hasWalkCache ? walked(k) : walk(va) else {
@@ -203,7 +204,7 @@ public final class SimulatedTLB {
         }
         walks &+= 1
         counts[levelCount &+ reads &- 1] &+= 1
-        for k in 0..<levelCount { fill(k, va, translationSize: size) }
+        for l in 0..<levelCount { fill(l, va, translationSize: size) }
         return .walk(reads: reads)
     }
 
@@ -247,7 +248,7 @@ public final class SimulatedTLB {
         if hasWalkCache {
             for l in stride(from: 2, through: 0, by: -1) {
                 let (key, tag) = Self.walkCacheKey(va, l)
-                let slot = walkCache.find(key, set: walkCache.set(of: tag))
+                let slot = walkCache.find(key, tag: tag)
                 if slot >= 0 {
                     walkCache.touch(slot)
                     table = TablePage(Descriptor(raw: walkCache.values[slot]))
@@ -264,7 +265,7 @@ public final class SimulatedTLB {
             if level < 3 && e.isTable {
                 if hasWalkCache {
                     let (key, tag) = Self.walkCacheKey(va, level)
-                    _ = walkCache.insert(key, set: walkCache.set(of: tag), value: e.raw)
+                    _ = walkCache.insert(key, tag: tag, value: e.raw)
                 }
                 table = TablePage(e)
                 level &+= 1
@@ -312,7 +313,7 @@ public final class SimulatedTLB {
             // Not last-level only: the walk-cache entries on the VA's path go too.
             for l in 0...2 {
                 let (key, tag) = Self.walkCacheKey(va, l)
-                let slot = walkCache.find(key, set: walkCache.set(of: tag))
+                let slot = walkCache.find(key, tag: tag)
                 if slot >= 0 { walkCache.remove(slot) }
             }
         case .range(let va, let pages): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ pages << 12)
@@ -393,7 +394,7 @@ struct TLBLevel {
 
     @inline(__always) private mutating func probe(_ va: UInt64, _ s: Int) -> Int {
         let tag = va &>> Self.shift(s)
-        let slot = store.find(Self.key(tag, s), set: store.set(of: tag))
+        let slot = store.find(Self.key(tag, s), tag: tag)
         if slot >= 0 { store.touch(slot) }
         return slot
     }
@@ -403,7 +404,7 @@ struct TLBLevel {
         let s = Int(truncatingIfNeeded: (held &>> (4 &* UInt64(truncatingIfNeeded: translationSize))) & 0xF)
         precondition(s != 0xF, "a validated level holds 4K")
         let tag = va &>> Self.shift(s)
-        let evicted = store.insert(Self.key(tag, s), set: store.set(of: tag), value: 0).evicted
+        let evicted = store.insert(Self.key(tag, s), tag: tag, value: 0).evicted
         let gone = Self.size(ofKey: evicted)
         // Most fills replace an entry of the same size: the counts stand.
         if evicted == 0 || gone != s {
