@@ -115,8 +115,8 @@ struct LRUStore {
         }
     }
 
-    /// Puts `key` in a free way of `set`, else in place of the least recently used one.
-    /// Returns the slot and the key evicted (0 if none).
+    /// Puts `key` (of tag `tag`) in a free way of its set, else in place of the least
+    /// recently used one. Returns the slot and the key evicted (0 if none).
     @inline(__always) mutating func insert(_ key: UInt64, tag: UInt64, value: UInt64) -> (slot: Int, evicted: UInt64) {
         if indexed {
             let victim = Int(tail), index = index.unsafelyUnwrapped

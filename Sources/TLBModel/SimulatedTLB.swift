@@ -137,8 +137,8 @@ public final class SimulatedTLB {
     /// of a batch are done first, level by level (uncounted, no TLB state touched):
     /// the loads of one level are independent, so the host's cache misses on a large
     /// map's tables overlap instead of queueing behind each access's own walk. Where
-    /// each walk ended is kept, so an access that misses reads no descriptor again
-    /// (the tables cannot change during `run`).
+    /// each walk ended is kept, so without a walk cache an access that misses reads no
+    /// descriptor again (the tables cannot change during `run`).
     private static let batch = 16
     private let batch: UnsafeMutablePointer<UInt64>
     /// Per batched address, the table descriptor its walk descends through next (0: done).
@@ -150,7 +150,8 @@ public final class SimulatedTLB {
     private let depths: UnsafeMutablePointer<Int>
 
     private func touchWalks(_ n: Int) {
-        guard let root else { return }
+        // As `walk` would: the accesses must not read `depths` no walk filled in.
+        guard let root else { preconditionFailure("attach the TLB to a page table first") }
         // Locals: stores through the buffers would otherwise reload these per address.
         let batch = batch, cursors = cursors, leaves = leaves, leafTables = leafTables, depths = depths
         let start = Descriptor.table(at: root.address, pxnTable: false).raw
