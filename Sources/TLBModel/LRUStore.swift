@@ -25,6 +25,8 @@ struct LRUStore {
     let older: UnsafeMutablePointer<Int32>?
     var head: Int32 = 0
     var tail: Int32 = 0
+    /// `index != nil`: tested once per operation, then the pointers are used unwrapped.
+    let indexed: Bool
 
     static let scanLimit = 16
 
@@ -38,9 +40,12 @@ struct LRUStore {
         stamps.initialize(repeating: 0, count: entries)
         values = .allocate(capacity: entries)
         values.initialize(repeating: 0, count: entries)
-        if sets == 1 && ways > Self.scanLimit {
+        indexed = sets == 1 && ways > Self.scanLimit
+        if indexed {
+            // Sparse (at most 1/16 full): probe runs are almost always one slot long, so
+            // the probe and `unindex` loops end where the branch predictor expects.
             var bits = 3
-            while 1 << bits < 4 * ways { bits += 1 }
+            while 1 << bits < 16 * ways { bits += 1 }
             index = .allocate(capacity: 1 << bits)
             index!.initialize(repeating: -1, count: 1 << bits)
             indexShift = UInt64(64 - bits)
@@ -72,13 +77,16 @@ struct LRUStore {
 
     var entries: Int { sets * ways }
 
+    /// The set a key with tag `tag` lives in.
     @inline(__always) func set(of tag: UInt64) -> Int {
         sets == 1 ? 0 : Int(truncatingIfNeeded: setMask != 0 ? tag & setMask : tag % UInt64(sets))
     }
 
-    /// The slot holding `key` in set `set`, or -1.
-    @inline(__always) func find(_ key: UInt64, set: Int) -> Int {
-        if let index {
+    /// The slot holding `key` (of tag `tag`), or -1. The set is worked out only where
+    /// one is scanned.
+    @inline(__always) func find(_ key: UInt64, tag: UInt64) -> Int {
+        if indexed {
+            let index = index.unsafelyUnwrapped
             var i = home(key)
             while true {
                 let slot = Int(index[i])
@@ -86,49 +94,62 @@ struct LRUStore {
                 i = (i &+ 1) & indexMask
             }
         }
+        // Every way compared, the match kept by a select, not a branch: where in the set
+        // a hit lies is random, and a mispredicted early exit costs more than the scan.
         // Wrapping arithmetic and a plain loop: no overflow or range checks per probe.
-        var slot = set &* ways
+        var slot = set(of: tag) &* ways, found = -1
         let end = slot &+ ways
         while slot < end {
-            if keys[slot] == key { return slot }
+            found = keys[slot] == key ? slot : found
             slot &+= 1
         }
-        return -1
+        return found
     }
 
     @inline(__always) mutating func touch(_ slot: Int) {
-        if index != nil {
-            moveToHead(Int32(slot))
+        if indexed {
+            moveToHead(Int32(truncatingIfNeeded: slot))
         } else {
             stamps[slot] = clock
             clock &+= 1
         }
     }
 
-    /// Puts `key` in a free way of `set`, else in place of the least recently used one.
-    /// Returns the slot and the key evicted (0 if none).
-    @inline(__always) mutating func insert(_ key: UInt64, set: Int, value: UInt64) -> (slot: Int, evicted: UInt64) {
-        let victim = index != nil ? Int(tail) : stampVictim(set)
-        let evicted = keys[victim]
-        if evicted != 0 { unindex(victim) }
-        keys[victim] = key
-        values[victim] = value
-        if let index {
+    /// Puts `key` (of tag `tag`) in a free way of its set, else in place of the least
+    /// recently used one. Returns the slot and the key evicted (0 if none).
+    @inline(__always) mutating func insert(_ key: UInt64, tag: UInt64, value: UInt64) -> (slot: Int, evicted: UInt64) {
+        if indexed {
+            let victim = Int(tail), index = index.unsafelyUnwrapped
+            let evicted = keys[victim]
+            if evicted != 0 { unindex(victim) }
+            keys[victim] = key
+            values[victim] = value
             var i = home(key)
             while index[i] >= 0 { i = (i &+ 1) & indexMask }
-            index[i] = Int32(victim)
+            index[i] = tail
+            moveToHead(tail)
+            return (victim, evicted)
         }
-        touch(victim)
+        let victim = stampVictim(set(of: tag))
+        let evicted = keys[victim]
+        keys[victim] = key
+        values[victim] = value
+        stamps[victim] = clock
+        clock &+= 1
         return (victim, evicted)
     }
 
-    /// A free way of `set`, else the one with the oldest stamp.
+    /// The first free way of `set`, else the one with the oldest stamp. A free way
+    /// counts as stamp 0 (given-out stamps start at 1), and the minimum is kept by
+    /// selects: which way is oldest is random, a branch on it mispredicts.
     @inline(__always) private func stampVictim(_ set: Int) -> Int {
-        var slot = set &* ways, victim = slot
+        var slot = set &* ways, victim = slot, oldest = UInt64.max
         let end = slot &+ ways
         while slot < end {
-            if keys[slot] == 0 { return slot }
-            if stamps[slot] < stamps[victim] { victim = slot }
+            let stamp = keys[slot] == 0 ? 0 : stamps[slot]
+            let older = stamp < oldest
+            oldest = older ? stamp : oldest
+            victim = older ? slot : victim
             slot &+= 1
         }
         return victim
@@ -142,8 +163,12 @@ struct LRUStore {
     }
 
     @inline(__always) private mutating func moveToHead(_ slot: Int32) {
-        guard slot != head, let newer, let older else { return }
-        unlink(slot)
+        guard slot != head else { return }
+        let newer = newer.unsafelyUnwrapped, older = older.unsafelyUnwrapped
+        // `unlink` knowing that a slot other than the head has a newer neighbour.
+        let n = newer[Int(slot)], o = older[Int(slot)]
+        older[Int(n)] = o
+        if o >= 0 { newer[Int(o)] = n } else { tail = n }
         newer[Int(slot)] = -1
         older[Int(slot)] = head
         newer[Int(head)] = slot
@@ -178,8 +203,9 @@ struct LRUStore {
 
     /// Drops `slot` from the index, shifting later members of its probe run back so
     /// every key stays reachable from its home position.
-    private mutating func unindex(_ slot: Int) {
-        guard let index else { return }
+    @inline(__always) private mutating func unindex(_ slot: Int) {
+        guard indexed else { return }
+        let index = index.unsafelyUnwrapped
         var hole = home(keys[slot])
         while Int(index[hole]) != slot { hole = (hole &+ 1) & indexMask }
         var j = hole

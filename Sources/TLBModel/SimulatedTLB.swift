@@ -56,6 +56,9 @@ public final class SimulatedTLB {
         counts.initialize(repeating: 0, count: levelCount + 4)
         batch = .allocate(capacity: Self.batch)
         cursors = .allocate(capacity: Self.batch)
+        leaves = .allocate(capacity: Self.batch)
+        leafTables = .allocate(capacity: Self.batch)
+        depths = .allocate(capacity: Self.batch)
     }
 
     deinit {
@@ -65,6 +68,9 @@ public final class SimulatedTLB {
         counts.deallocate()
         batch.deallocate()
         cursors.deallocate()
+        leaves.deallocate()
+        leafTables.deallocate()
+        depths.deallocate()
     }
 
     /// Walk `pt` from now on and receive its TLB maintenance (a table has one
@@ -117,62 +123,89 @@ public final class SimulatedTLB {
             for k in 0..<n { batch[k] = trace.next() }
             if touchAhead { touchWalks(n) }
             let walksBefore = walks
-            for k in 0..<n { access(batch[k]) }
+            if touchAhead {
+                for k in 0..<n { access(batch[k], walked: k) }
+            } else {
+                for k in 0..<n { access(batch[k], walked: -1) }
+            }
             touchAhead = walks != walksBefore
             done += n
         }
     }
 
     /// Addresses drawn ahead of `run`'s accesses. While walks are happening, the walks
-    /// of a batch are loaded first, level by level (uncounted, no TLB state touched):
+    /// of a batch are done first, level by level (uncounted, no TLB state touched):
     /// the loads of one level are independent, so the host's cache misses on a large
-    /// map's tables overlap instead of queueing behind each access's own walk.
+    /// map's tables overlap instead of queueing behind each access's own walk. Where
+    /// each walk ended is kept, so without a walk cache an access that misses reads no
+    /// descriptor again (the tables cannot change during `run`).
     private static let batch = 16
     private let batch: UnsafeMutablePointer<UInt64>
     /// Per batched address, the table descriptor its walk descends through next (0: done).
     private let cursors: UnsafeMutablePointer<UInt64>
-    private var sink: UInt64 = 0
+    /// Per batched address, the last descriptor its walk read, the table descriptor
+    /// pointing at the table it was read from, and the reads (0: not a kernel-half VA).
+    private let leaves: UnsafeMutablePointer<UInt64>
+    private let leafTables: UnsafeMutablePointer<UInt64>
+    private let depths: UnsafeMutablePointer<Int>
 
     private func touchWalks(_ n: Int) {
-        guard let root else { return }
+        // As `walk` would: the accesses must not read `depths` no walk filled in.
+        guard let root else { preconditionFailure("attach the TLB to a page table first") }
+        // Locals: stores through the buffers would otherwise reload these per address.
+        let batch = batch, cursors = cursors, leaves = leaves, leafTables = leafTables, depths = depths
         let start = Descriptor.table(at: root.address, pxnTable: false).raw
         // Only kernel-half addresses index the tables: a lower one would load an alias.
-        for k in 0..<n { cursors[k] = VirtualAddress(batch[k]) == nil ? 0 : start }
-        var sink: UInt64 = 0
+        for k in 0..<n {
+            cursors[k] = VirtualAddress(batch[k]) == nil ? 0 : start
+            depths[k] = 0
+        }
         for level in 0..<4 {
             for k in 0..<n where cursors[k] != 0 {
                 let e = TablePage(Descriptor(raw: cursors[k]))[Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)]
-                sink ^= e.raw
+                leaves[k] = e.raw
+                leafTables[k] = cursors[k]
+                depths[k] = level &+ 1
                 cursors[k] = level < 3 && e.isValid && e.isTable ? e.raw : 0
             }
         }
-        self.sink ^= sink
     }
 
     /// Translate `va` once.
-    @discardableResult @inline(__always)
-    public func access(_ va: UInt64) -> TLBOutcome {
+    @discardableResult
+    public func access(_ va: UInt64) -> TLBOutcome { access(va, walked: -1) }
+
+    /// `walked`: the batch slot whose walk `touchWalks` did for `va`, or -1. The MRU
+    /// test is inlined into `run`'s loop; the rest of L1 is a call that calls nothing,
+    /// so an L1 hit saves no registers for the levels below.
+    @inline(__always) private func access(_ va: UInt64, walked k: Int) -> TLBOutcome {
         accesses &+= 1
         if va & mruMask == mruBase { return .hit(level: 0) }
-        return lookUp(va)
+        if hitsL1(va) { return .hit(level: 0) }
+        return lookUp(va, walked: k)
     }
 
-    private func lookUp(_ va: UInt64) -> TLBOutcome {
-        for l in 0..<levelCount {
-            let slot = levels[l].find(va)
-            guard slot >= 0 else { continue }
-            let size = TLBLevel.size(ofKey: levels[l].store.keys[slot])
-            if l == 0 { setMRU(va, size) }
-            for k in 0..<l { fill(k, va, translationSize: size) }
+    @inline(never) private func hitsL1(_ va: UInt64) -> Bool {
+        guard levels[0].find(va) >= 0 else { return false }
+        setMRU(va, levels[0].lastHit)
+        return true
+    }
+
+    /// Below L1, for a VA that missed L1.
+    @inline(never) private func lookUp(_ va: UInt64, walked k: Int) -> TLBOutcome {
+        for l in 1..<levelCount {
+            guard levels[l].find(va) >= 0 else { continue }
+            let size = levels[l].lastHit
+            for upper in 0..<l { fill(upper, va, translationSize: size) }
             return .hit(level: l)
         }
-        guard let (size, reads) = walk(va) else {
+        guard let (size, reads) = k >= 0 && !hasWalkCache ? walked(k) : walk(va) else {
             faults &+= 1
             return .fault
         }
         walks &+= 1
         counts[levelCount &+ reads &- 1] &+= 1
-        for k in 0..<levelCount { fill(k, va, translationSize: size) }
+        for l in 0..<levelCount { fill(l, va, translationSize: size) }
         return .walk(reads: reads)
     }
 
@@ -197,6 +230,16 @@ public final class SimulatedTLB {
         return (tag << 4 | UInt64(level) << 1 | 1, tag)
     }
 
+    /// `walk` of batch slot `k` from where `touchWalks` left it (no walk cache).
+    @inline(__always) private func walked(_ k: Int) -> (size: Int, reads: Int)? {
+        let reads = depths[k], e = Descriptor(raw: leaves[k])
+        guard reads > 0, e.isValid else { return nil }
+        let level = reads &- 1
+        let i = Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)
+        guard let size = translationSize(e, level, TablePage(Descriptor(raw: leafTables[k])), i) else { return nil }
+        return (size, reads)
+    }
+
     /// The translation size (a `PageSize` raw value) and descriptors read, nil on a fault.
     private func walk(_ va: UInt64) -> (size: Int, reads: Int)? {
         guard var table = root else { preconditionFailure("attach the TLB to a page table first") }
@@ -206,7 +249,7 @@ public final class SimulatedTLB {
         if hasWalkCache {
             for l in stride(from: 2, through: 0, by: -1) {
                 let (key, tag) = Self.walkCacheKey(va, l)
-                let slot = walkCache.find(key, set: walkCache.set(of: tag))
+                let slot = walkCache.find(key, tag: tag)
                 if slot >= 0 {
                     walkCache.touch(slot)
                     table = TablePage(Descriptor(raw: walkCache.values[slot]))
@@ -223,21 +266,28 @@ public final class SimulatedTLB {
             if level < 3 && e.isTable {
                 if hasWalkCache {
                     let (key, tag) = Self.walkCacheKey(va, level)
-                    _ = walkCache.insert(key, set: walkCache.set(of: tag), value: e.raw)
+                    _ = walkCache.insert(key, tag: tag, value: e.raw)
                 }
                 table = TablePage(e)
                 level &+= 1
                 continue
             }
-            switch level {
-            case 1: return (PageSize.g1.rawValue, reads)
-            case 2: return ((e.isCont && configuration.contCoalescing ? PageSize.m32 : .m2).rawValue, reads)
-            case 3 where e.isTable:
-                if e.isCont && configuration.contCoalescing { return (PageSize.k64.rawValue, reads) }
-                let four = configuration.pageCoalescing && Self.coalesces(table, i)
-                return ((four ? PageSize.k16 : .k4).rawValue, reads)
-            default: return nil  // a level-0 block or a reserved level-3 encoding
-            }
+            guard let size = translationSize(e, level, table, i) else { return nil }
+            return (size, reads)
+        }
+    }
+
+    /// The size of the translation a walk ends with: `e`, valid and not a table above
+    /// level 3, read at `level` from entry `i` of `table`. Nil for a level-0 block or a
+    /// reserved level-3 encoding.
+    @inline(__always) private func translationSize(_ e: Descriptor, _ level: Int, _ table: TablePage, _ i: Int) -> Int? {
+        switch level {
+        case 1: return PageSize.g1.rawValue
+        case 2: return (e.isCont && configuration.contCoalescing ? PageSize.m32 : .m2).rawValue
+        case 3 where e.isTable:
+            if e.isCont && configuration.contCoalescing { return PageSize.k64.rawValue }
+            return (configuration.pageCoalescing && Self.coalesces(table, i) ? PageSize.k16 : .k4).rawValue
+        default: return nil
         }
     }
 
@@ -264,7 +314,7 @@ public final class SimulatedTLB {
             // Not last-level only: the walk-cache entries on the VA's path go too.
             for l in 0...2 {
                 let (key, tag) = Self.walkCacheKey(va, l)
-                let slot = walkCache.find(key, set: walkCache.set(of: tag))
+                let slot = walkCache.find(key, tag: tag)
                 if slot >= 0 { walkCache.remove(slot) }
             }
         case .range(let va, let pages): drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ pages << 12)
@@ -323,8 +373,8 @@ struct TLBLevel {
     /// A key: the entry's base VA, its size and a valid bit (bases are 4 KiB aligned).
     @inline(__always) static func key(_ tag: UInt64, _ s: Int) -> UInt64 { tag &<< shift(s) | UInt64(truncatingIfNeeded: s) &<< 1 | 1 }
 
-    /// The slot covering `va` (LRU updated), or -1. The size of the level's last hit
-    /// is tried first, then the others smallest first.
+    /// The slot covering `va` (LRU updated), or -1; on a hit, `lastHit` is its size.
+    /// The size of the level's last hit is tried first, then the others smallest first.
     @inline(__always) mutating func find(_ va: UInt64) -> Int {
         if present & (1 &<< UInt64(truncatingIfNeeded: lastHit)) != 0 {
             let slot = probe(va, lastHit)
@@ -345,7 +395,7 @@ struct TLBLevel {
 
     @inline(__always) private mutating func probe(_ va: UInt64, _ s: Int) -> Int {
         let tag = va &>> Self.shift(s)
-        let slot = store.find(Self.key(tag, s), set: store.set(of: tag))
+        let slot = store.find(Self.key(tag, s), tag: tag)
         if slot >= 0 { store.touch(slot) }
         return slot
     }
@@ -355,9 +405,13 @@ struct TLBLevel {
         let s = Int(truncatingIfNeeded: (held &>> (4 &* UInt64(truncatingIfNeeded: translationSize))) & 0xF)
         precondition(s != 0xF, "a validated level holds 4K")
         let tag = va &>> Self.shift(s)
-        let evicted = store.insert(Self.key(tag, s), set: store.set(of: tag), value: 0).evicted
-        if evicted != 0 { count(Self.size(ofKey: evicted), -1) }
-        count(s, 1)
+        let evicted = store.insert(Self.key(tag, s), tag: tag, value: 0).evicted
+        let gone = Self.size(ofKey: evicted)
+        // Most fills replace an entry of the same size: the counts stand.
+        if evicted == 0 || gone != s {
+            if evicted != 0 { count(gone, -1) }
+            count(s, 1)
+        }
         return s
     }
 
