@@ -21,18 +21,40 @@ public enum Calibration {
     /// microseconds on a map that takes milliseconds to build stops here, short of it.
     public static let repeatBudgetNs: UInt64 = 1_000_000_000
 
+    /// How many blocks a timing's runs are grouped into (`typical`).
+    public static let blocks: UInt64 = 5
+
     /// Runs `once`, which returns the nanoseconds it timed, until the times add up to
-    /// `minimumNs` or the runs have taken `budgetNs` of wall time: their mean (sum over
-    /// count, rounded down), and the count.
-    public static func mean<E: Error>(atLeast minimumNs: UInt64 = minimumIntervalNs, within budgetNs: UInt64 = repeatBudgetNs,
-                                      clock: () -> UInt64 = now, _ once: () throws(E) -> UInt64) throws(E) -> (ns: UInt64, repeats: UInt64) {
+    /// `minimumNs` or the runs have taken `budgetNs` of wall time: their `typical` time
+    /// over blocks of `minimumNs / blocks`, and the count.
+    public static func repeated<E: Error>(atLeast minimumNs: UInt64 = minimumIntervalNs, within budgetNs: UInt64 = repeatBudgetNs,
+                                          clock: () -> UInt64 = now, _ once: () throws(E) -> UInt64) throws(E) -> (ns: UInt64, repeats: UInt64) {
         let start = clock()
-        var total: UInt64 = 0, repeats: UInt64 = 0
+        var times: [UInt64] = [], total: UInt64 = 0
         repeat {
-            total += try once()
-            repeats += 1
+            let t = try once()
+            times.append(t)
+            total += t
         } while total < minimumNs && clock() - start < budgetNs
-        return (total / repeats, repeats)
+        return (typical(times, blockNs: max(minimumNs / blocks, 1)), UInt64(times.count))
+    }
+
+    /// The median of the means (rounded down) of consecutive blocks of `times` that each
+    /// add up to `blockNs`, so a disturbance that slows one block does not move the figure;
+    /// a short last block counts only when it is the only one.
+    public static func typical(_ times: [UInt64], blockNs: UInt64) -> UInt64 {
+        guard !times.isEmpty else { return 0 }
+        var means: [UInt64] = [], sum: UInt64 = 0, runs: UInt64 = 0
+        for t in times {
+            sum += t
+            runs += 1
+            if sum >= blockNs {
+                means.append(sum / runs)
+                (sum, runs) = (0, 0)
+            }
+        }
+        if means.isEmpty { means.append(sum / runs) }
+        return means.sorted()[means.count / 2]
     }
 
     /// The most memory a calibration maps at once (it runs after the run's page tables
@@ -61,14 +83,12 @@ public enum Calibration {
         return cpuNow() - start
     }
 
-    /// memset of `bytes` into an already touched buffer: the mean over at least
-    /// `minimumIntervalNs`. Never with
+    /// memset of `bytes` into an already touched buffer, `repeated`. Never with
     /// zero: descriptors are not zero, and zeroing has a fast path of its own on some CPUs
     /// (1.5–2 × faster on this project's AMD EPYC VMs).
     public static func warmMemset(bytes: UInt64) -> UInt64 { warmMemset(bytes: bytes, bufferBytes: maximumBufferBytes) }
 
-    /// memset of `bytes` into fresh pages, so the time includes the page faults: the mean
-    /// over at least `minimumIntervalNs`.
+    /// memset of `bytes` into fresh pages, so the time includes the page faults, `repeated`.
     public static func firstTouchMemset(bytes: UInt64) -> UInt64 { firstTouchMemset(bytes: bytes, bufferBytes: maximumBufferBytes) }
 
     /// `warmMemset` through a buffer of at most `bufferBytes`, rewritten until `bytes` are.
@@ -77,7 +97,7 @@ public enum Calibration {
         return withFreshPages(bytes: Int(min(total, max(bufferBytes, 4096)))) { buffer, chunk in
             memset(buffer, 1, chunk)
             var byte: Int32 = 1
-            return mean {
+            return repeated {
                 byte = byte % 255 + 1
                 return time { memsetRepeated(buffer, byte, chunk: chunk, total: total) }
             }.ns
@@ -87,7 +107,7 @@ public enum Calibration {
     /// `firstTouchMemset` at most `bufferBytes` at a time, each chunk freshly mapped and
     /// unmapped after, so every page still faults in and the peak stays bounded.
     public static func firstTouchMemset(bytes: UInt64, bufferBytes: UInt64) -> UInt64 {
-        mean { firstTouchMemsetOnce(bytes: bytes, bufferBytes: bufferBytes) }.ns
+        repeated { firstTouchMemsetOnce(bytes: bytes, bufferBytes: bufferBytes) }.ns
     }
 
     private static func firstTouchMemsetOnce(bytes: UInt64, bufferBytes: UInt64) -> UInt64 {

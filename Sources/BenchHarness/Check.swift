@@ -23,7 +23,7 @@ public enum Check {
         /// cpu_ratio may grow by this fraction before it is a regression.
         public var timeTolerance = 1.0
         /// Runs shorter than this in the baseline are not timed. None by default: every
-        /// timing is already a mean over 50 ms of repeats (see `Calibration.mean`).
+        /// timing already stands on 50 ms of repeats (see `Calibration.repeated`).
         public var minimumTimedNs: UInt64 = 0
         public init() {}
     }

@@ -124,10 +124,11 @@ public enum ScenarioRunner {
         try run(prepare(spec))
     }
 
-    /// Each of `--repeat`'s timings is the mean of as many runs of the operation as
-    /// take `Calibration.minimumIntervalNs`, each on a freshly built map (built
-    /// untimed); the counts are the first run's, so they never depend on the repeats.
-    /// The reference is measured likewise: `cpu_ratio` is a ratio of per-run means. An
+    /// Each of `--repeat`'s timings is the typical time per run (`Calibration.repeated`)
+    /// of as many runs of the operation as take `Calibration.minimumIntervalNs`, each on
+    /// a freshly built map (built untimed); the counts are the first run's, so they never
+    /// depend on the repeats. The reference is measured likewise: `cpu_ratio` is a ratio
+    /// of per-run times. An
     /// operation that rewrote descriptors in place has its reference walk after each of
     /// its runs, over that run's map, so both see the same moments of a shared machine.
     public static func run(_ prepared: Prepared) throws(RunError) -> RunResult {
@@ -136,9 +137,9 @@ public enum ScenarioRunner {
         result.inputHashes = prepared.hashes
         result.perfCensus = prepared.tlbRun?.replay?.census
         var times: [UInt64] = [], counted = false, last: PageTable?
-        var rewrite = (ns: UInt64(0), runs: UInt64(0), loads: 0)
+        var rewrite = (times: [UInt64](), loads: 0)
         for _ in 0..<spec.repeats {
-            times.append(try Calibration.mean { () throws(RunError) -> UInt64 in
+            times.append(try Calibration.repeated { () throws(RunError) -> UInt64 in
                 // One map at a time: each run's map is gone before the next is built.
                 last = nil
                 let pt = try newTable(spec)
@@ -153,8 +154,7 @@ public enum ScenarioRunner {
                 }
                 if calibrationKind(result, prepared, pt.geometry) == .walkRewrite {
                     let count = max(result.counters.totalEntriesWritten, 512)
-                    rewrite.ns += Calibration.time { rewrite.loads = WalkRewrite.run(pt, layout, count: count) }
-                    rewrite.runs += 1
+                    rewrite.times.append(Calibration.time { rewrite.loads = WalkRewrite.run(pt, layout, count: count) })
                 }
                 return ns
             }.ns)
@@ -166,13 +166,13 @@ public enum ScenarioRunner {
         result.calibrationKind = calibrationKind(result, prepared, last!.geometry)
         switch result.calibrationKind {
         case .walkRewrite:
-            result.calibrationNs = rewrite.ns / rewrite.runs
+            result.calibrationNs = Calibration.typical(rewrite.times, blockNs: Calibration.minimumIntervalNs / Calibration.blocks)
             result.calibrationBytes = UInt64(rewrite.loads) * 8
         case .bareWalk:
             // Over the tables the run left, before they are freed.
             let pt = last!
             var loads = 0
-            result.calibrationNs = try Calibration.mean { () throws(RunError) -> UInt64 in
+            result.calibrationNs = try Calibration.repeated { () throws(RunError) -> UInt64 in
                 let start = Calibration.cpuNow()
                 loads = try prepared.tlbRun!.bareWalk(pt, layout)
                 return Calibration.cpuNow() - start

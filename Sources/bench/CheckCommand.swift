@@ -21,7 +21,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Baseline CSV written by bench.") var baseline = "Results/baseline.csv"
     @Option(help: "CSV of column,relative_tolerance lines.") var tolerances: String?
     @Option(name: .customLong("time-tolerance"), help: "Allowed growth of cpu_ratio (1.0 = twice as slow).") var timeTolerance = 1.0
-    @Option(name: .customLong("min-time-ms"), help: "Only time runs at least this long in the baseline (cpu_ns, a mean over >= 50 ms of repeats).") var minTimeMs = 0
+    @Option(name: .customLong("min-time-ms"), help: "Only time runs at least this long in the baseline (cpu_ns, per run over >= 50 ms of repeats).") var minTimeMs = 0
     @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {

@@ -45,23 +45,33 @@ import Testing
     }
 
     @Test func repeatsUntilTheIntervalIsReached() {
-        let m = Calibration.mean(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 7 }
+        let m = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 7 }
         // 7 × 8 = 56 is the first sum ≥ 50.
         #expect(m.repeats == 8 && m.ns == 7)
-        let once = Calibration.mean(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 60 }
+        let once = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 60 }
         #expect(once.repeats == 1 && once.ns == 60)
     }
 
     @Test func stopsAtTheBudgetShortOfTheInterval() {
         // Readings 400, 800, 1200 after the start at 400: the third run ends past 1000.
         var calls = 0
-        let m = Calibration.mean(atLeast: 50, within: 1_000, clock: clock(step: 400)) { calls += 1; return 2 }
+        let m = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 400)) { calls += 1; return 2 }
         #expect(m.repeats == 3 && calls == 3 && m.ns == 2)
+    }
+
+    /// Runs of 10 ns with one slowed to 100: blocks of 20 ns (two runs) have means 10, 55,
+    /// 10, 10, 10; the median block is 10 where the mean of all runs would be 14.
+    @Test func oneDisturbedBlockDoesNotMoveTheTime() {
+        let times: [UInt64] = [10, 10, 10, 100, 10, 10, 10, 10, 10, 10]
+        #expect(Calibration.typical(times, blockNs: 20) == 10)
+        // One short block alone is its own mean; three blocks of one run each, their median.
+        #expect(Calibration.typical([3, 4], blockNs: 20) == 3)
+        #expect(Calibration.typical([30, 10, 20], blockNs: 5) == 20)
     }
 
     @Test func meanRoundsDown() {
         var next: UInt64 = 10
-        let m = Calibration.mean(atLeast: 30, within: 1_000, clock: clock(step: 1)) { defer { next += 1 }; return next }
+        let m = Calibration.repeated(atLeast: 30, within: 1_000, clock: clock(step: 1)) { defer { next += 1 }; return next }
         // 10 + 11 + 12 = 33 over 3 runs.
         #expect(m.repeats == 3 && m.ns == 11)
     }
