@@ -2,10 +2,10 @@
 # The mpki-share study (Results/mpki-share/README.md): memcached-like linear-map accesses
 # mixed with kernel-image, vmalloc-stack and user accesses, block vs pte mapping, per
 # linear-map share. Writes mpki-share.csv next to this script; run from the repository
-# root after `swift build -c release`.
+# root after `swift build -c release --scratch-path .build/bench --product bench`.
 set -eu
 here=$(dirname "$0")
-bench=${BENCH:-.build/release/bench}
+bench=${BENCH:-.build/bench/release/bench}
 out="$here/mpki-share.csv"
 rm -f "$out"
 # The non-linear rest is split 20 % image data/bss, 30 % vmalloc stacks, 50 % user pages.

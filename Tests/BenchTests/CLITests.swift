@@ -28,6 +28,22 @@ struct BenchProcess {
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID())-\(name)").path
     }
+
+    /// Writes `text` to a fresh temporary file named after `name`; its path.
+    static func file(_ text: String, _ name: String) throws -> String {
+        let path = temporaryPath(name)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
+
+/// A bad input's answer: exit 1, one line on stderr naming `parameter`, nothing on stdout.
+func expectOneLineError(_ r: BenchProcess.Output, naming parameter: String,
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(r.status == 1, sourceLocation: sourceLocation)
+    #expect(r.stderr.hasPrefix("bench: \(parameter)"), "\(r.stderr)", sourceLocation: sourceLocation)
+    #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)", sourceLocation: sourceLocation)
+    #expect(r.stdout.isEmpty, sourceLocation: sourceLocation)
 }
 
 /// CSV text as rows of fields, timing columns dropped (they are measured, not counted).

@@ -7,20 +7,8 @@ import Testing
 @Suite struct MixScenarioTests {
     private let untimed = "1000000000"
 
-    private func write(_ text: String, _ name: String) throws -> String {
-        let path = BenchProcess.temporaryPath(name)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    private func expectOneLineError(_ r: BenchProcess.Output, naming parameter: String) {
-        #expect(r.status == 1)
-        #expect(r.stderr.hasPrefix("bench: \(parameter)"), "\(r.stderr)")
-        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
-    }
-
     @Test func perfTraceReplaysLinearAddressesAndCountsTheRest() throws {
-        let trace = try write("ffff000000401008\n        aaaad0c0\nffff800080123450\nffff000000402010\n", "perf-script.txt")
+        let trace = try BenchProcess.file("ffff000000401008\n        aaaad0c0\nffff800080123450\nffff000000402010\n", "perf-script.txt")
         let csv = BenchProcess.temporaryPath("perf.csv")
         let r = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", "perf:" + trace, "--accesses", "10",
                                       "--csv", csv, "--quiet"])
@@ -36,7 +24,7 @@ import Testing
     }
 
     @Test func malformedPerfLineIsOneLineNamingFileAndLine() throws {
-        let trace = try write("ffff000000401008\nnot-an-address\n", "perf-bad.txt")
+        let trace = try BenchProcess.file("ffff000000401008\nnot-an-address\n", "perf-bad.txt")
         expectOneLineError(try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", "perf:" + trace]),
                            naming: "--trace: perf:\(trace):2: ")
     }
@@ -67,7 +55,7 @@ import Testing
 
     /// A trace file has no random choices, but its mix has: --seed applies then.
     @Test func aMixOverATraceFileTakesASeed() throws {
-        let trace = try write("0xffff000000401008\n", "one.txt")
+        let trace = try BenchProcess.file("0xffff000000401008\n", "one.txt")
         let plain = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--seed", "3"])
         expectOneLineError(plain, naming: "--seed: ")
         let mixed = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--seed", "3",
