@@ -95,10 +95,14 @@ public final class OutputFile {
 
     /// Refuses an output that is one of the inputs (by device and inode when both are
     /// files, so `./a.csv` and `a.csv` match), before anything is opened.
-    public static func refuseOverlap(output: String, inputs: [(option: String, path: String?)], option: String) throws(RunError) {
+    public static func refuseOverlap(output: String, inputs: [(option: String, path: String?)], option: String,
+                                     outputs: [(option: String, path: String?)] = []) throws(RunError) {
         let target = FileIdentity(output)
         for case let (inputOption, path?) in inputs where FileIdentity(path) == target {
             throw RunError("\(option): '\(output)' is also an input (\(inputOption)); choose another file")
+        }
+        for case let (otherOption, path?) in outputs where FileIdentity(path) == target {
+            throw RunError("\(option): '\(output)' is also the \(otherOption) file; choose another file")
         }
     }
 

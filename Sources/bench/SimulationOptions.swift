@@ -208,9 +208,10 @@ struct OutputOptions: ParsableArguments {
         if series != nil, !specs.contains(where: { $0.kind == .churn }) {
             throw RunError("--series: only the churn scenario has samples; use it with --scenario churn")
         }
-        if let csv {
-            try OutputFile.refuseOverlap(output: csv, inputs: specs.flatMap { $0.inputs.map { ("--" + $0.option, Optional($0.path)) } }, option: "--csv")
-        }
+        let inputs = specs.flatMap { $0.inputs.map { ("--" + $0.option, Optional($0.path)) } }
+        if let csv { try OutputFile.refuseOverlap(output: csv, inputs: inputs, option: "--csv") }
+        // The run's CSV would be replaced by its samples.
+        if let series { try OutputFile.refuseOverlap(output: series, inputs: inputs, option: "--series", outputs: [("--csv", csv)]) }
         let csvFile = try csv.map { path throws(RunError) in try CSVOutput(path: path, header: csvHeader) }
         let results: [RunResult]
         let progress = Progress(total: specs.count, quiet: quiet)

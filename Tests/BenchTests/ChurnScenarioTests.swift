@@ -106,6 +106,12 @@ import Testing
         #expect(plot.status == 0 && plot.stdout.split(separator: "\n").count == 3)
         let refused = try BenchProcess.run(["run", "--scenario", "perm", "--memory", "4G", "--requests", "1", "--series", series])
         #expect(refused.status == 1 && refused.stderr == "bench: --series: only the churn scenario has samples; use it with --scenario churn\n")
+        // The samples never replace the run's own CSV, which is left as it was.
+        let before = try String(contentsOfFile: series, encoding: .utf8)
+        let same = try BenchProcess.run(["run", "--scenario", "churn", "--memory", "4G", "--events", "20", "--accesses", "1000",
+                                         "--series", series, "--csv", series, "--quiet"])
+        expectOneLineError(same, naming: "--series: '\(series)' is also the --csv file")
+        #expect(try String(contentsOfFile: series, encoding: .utf8) == before)
     }
 
     @Test func badChurnOptionsAreOneLineErrorsNamingTheOption() {

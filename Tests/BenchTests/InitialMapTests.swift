@@ -58,6 +58,46 @@ import Testing
         #expect(kB(after.stdout)[4] <= 2_097_152)
     }
 
+    /// The README's end-to-end example: the trace captured on the same kind of boot, replayed
+    /// on the imported map with the presets of the kernel and machine it came from. rodata=on:
+    /// each set_memory_* call flushes its own pages (40 kfence pages invalid, 13 ro, 10 nx, 9 x:
+    /// 72 page TLBIs), each of the 7 area vfrees flushes all; nothing splits, so the 40 pool
+    /// pages go invalid and the 9 pages of the three minix areas still mapped come back.
+    @Test func theCapturedTraceReplaysOnTheImportedMap() throws {
+        let trace = Self.boot.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("real-trace/on-kf100/trace.txt").path
+        let r = try BenchProcess.run(["run", "--scenario", "replay", "--ops", trace, "--kernel", "v6.10", "--cpu", "n1",
+                                      "--mode", "block", "--rodata-full", "off", "--format", "csv", "--quiet"] + Self.imported)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = countedColumns(r.stdout)
+        let row = Dictionary(uniqueKeysWithValues: zip(rows[0], rows[1]))
+        #expect(row["issued"] == "75" && row["errors"] == "0")
+        #expect(row["tlbi"] == String(72 + 7) && row["tlbi_all"] == "7" && row["tlbi_range"] == "0")
+        // The map was captured on another boot, where kfence had already freed some of these
+        // pages: those were invalid to begin with.
+        let invalid = try Self.invalidPages(), freed = try Self.pagesMadeInvalid(trace)
+        let newlyInvalid = freed.subtracting(invalid).count
+        #expect(newlyInvalid < 40)
+        #expect(row["leaf_pte"] == String(493 - newlyInvalid + 9) && row["leaf_pud"] == "2" && row["leaf_pmd_cont"] == "992")
+    }
+
+    /// The pages of the dump's invalid PTE lines (`PTE F`).
+    static func invalidPages() throws -> Set<UInt64> {
+        var pages = Set<UInt64>()
+        for line in try String(contentsOfFile: dump, encoding: .utf8).split(separator: "\n") where line.contains(" PTE F ") {
+            let bounds = line.split(separator: " ")[0].split(separator: "-").map { UInt64($0.dropFirst(2), radix: 16)! }
+            pages.formUnion(stride(from: bounds[0], to: bounds[1], by: 4096))
+        }
+        return pages
+    }
+
+    /// The pages the trace's set_memory_valid(addr, 1, 0) calls make invalid.
+    static func pagesMadeInvalid(_ trace: String) throws -> Set<UInt64> {
+        Set(try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").filter { $0.contains("enable=0x0") }.map { line in
+            UInt64(line.split(separator: " ").first { $0.hasPrefix("addr=0x") }!.dropFirst(7), radix: 16)!
+        })
+    }
+
     @Test(arguments: [
         (imported + ["--memory", "4G"], "bench: --memory: '4G' not used by this run: with --initial-map the banks come from --iomem"),
         (imported + ["--layout", "numa2"], "bench: --layout: 'numa2' not used by this run: with --initial-map the banks come from --iomem"),
