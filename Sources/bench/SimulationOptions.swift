@@ -213,6 +213,8 @@ struct OutputOptions: ParsableArguments {
         // The run's CSV would be replaced by its samples.
         if let series { try OutputFile.refuseOverlap(output: series, inputs: inputs, option: "--series", outputs: [("--csv", csv)]) }
         let csvFile = try csv.map { path throws(RunError) in try CSVOutput(path: path, header: csvHeader) }
+        // Opened before anything runs, so a --series that cannot be written fails first.
+        let seriesFile = try series.map { path throws(RunError) in try OutputFile(path: path, option: "--series") }
         let results: [RunResult]
         let progress = Progress(total: specs.count, quiet: quiet)
         do {
@@ -222,10 +224,13 @@ struct OutputOptions: ParsableArguments {
             if let note = csvFile?.abandonNote { FileHandle.standardError.write(Data("bench: \(note)\n".utf8)) }
             throw error
         }
-        if let series {
-            let rows = ChurnSeries.rows(results)
-            do { try writeReplacing(([ChurnSeries.header] + rows).joined(separator: "\n") + "\n", to: series) } catch {
-                throw RunError("--series: cannot write \(series)")
+        if let seriesFile {
+            do {
+                try seriesFile.write(([ChurnSeries.header] + ChurnSeries.rows(results)).joined(separator: "\n") + "\n")
+                try seriesFile.commit()
+            } catch {
+                seriesFile.abandon(keepingPartial: false)
+                throw error
             }
         }
         switch format {

@@ -1,4 +1,5 @@
 import BenchHarness
+import Foundation
 import KernelCallers
 import LinearMap
 import PageTableModel
@@ -112,6 +113,14 @@ import Testing
                                          "--series", series, "--csv", series, "--quiet"])
         expectOneLineError(same, naming: "--series: '\(series)' is also the --csv file")
         #expect(try String(contentsOfFile: series, encoding: .utf8) == before)
+        // A --series that cannot be written is refused before the run, so the --csv given
+        // beside it keeps what it had.
+        let csv = try BenchProcess.file("precious\n", "kept.csv"), folder = FileManager.default.temporaryDirectory.path
+        let bad = try BenchProcess.run(["run", "--scenario", "churn", "--memory", "4G", "--events", "5", "--accesses", "1000",
+                                        "--series", folder, "--csv", csv, "--quiet"])
+        expectOneLineError(bad, naming: "--series: '\(folder)' is a folder")
+        #expect(try String(contentsOfFile: csv, encoding: .utf8) == "precious\n")
+        #expect(!FileManager.default.fileExists(atPath: csv + ".partial"))
     }
 
     @Test func badChurnOptionsAreOneLineErrorsNamingTheOption() {
