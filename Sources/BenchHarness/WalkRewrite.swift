@@ -13,24 +13,11 @@ enum WalkRewrite {
     /// descriptor back as it was (the map is unchanged); the descriptors loaded.
     static func run(_ pt: PageTable, _ layout: MachineLayout, count: Int) -> Int {
         var trace = UniformTrace(space: AddressSpace(layout: layout), seed: 0x5eed)
-        let geometry = pt.geometry
         // A zero the optimiser cannot see, so each store stays a store of a loaded value.
         let unchanged = UInt64(truncatingIfNeeded: Calibration.now() >> 63)
         var loads = 0
         for _ in 0..<count {
-            let va = trace.next()
-            var table = pt.root, level = Level.pgd
-            while true {
-                let index = geometry.index(va, level)
-                let e = table[index]
-                loads &+= 1
-                guard level < .pte, e.isValid, e.isTable else {
-                    table[index] = Descriptor(raw: e.raw ^ unchanged)
-                    break
-                }
-                table = TablePage(e)
-                level = level.next
-            }
+            loads &+= BareWalk.walk(pt, trace.next()) { table, index, e in table[index] = Descriptor(raw: e.raw ^ unchanged) }
         }
         return loads
     }

@@ -7,19 +7,27 @@ public enum BareWalk {
     /// Walks the next `count` addresses of `trace` through `pt`; the descriptors loaded
     /// (each load decides the next, so none can be dropped).
     public static func run<G: TraceGenerator>(_ pt: PageTable, _ trace: inout G, count: Int) -> Int {
-        let geometry = pt.geometry
         var loads = 0
-        for _ in 0..<count {
-            let va = trace.next()
-            var table = pt.root, level = Level.pgd
-            while true {
-                let e = table[geometry.index(va, level)]
-                loads &+= 1
-                guard level < .pte, e.isValid, e.isTable else { break }
-                table = TablePage(e)
-                level = level.next
-            }
-        }
+        for _ in 0..<count { loads &+= walk(pt, trace.next()) { _, _, _ in } }
         return loads
+    }
+
+    /// Walks `va` root to leaf through `pt`, handing `atLeaf` the table, index and
+    /// descriptor where the walk ends; the descriptors loaded.
+    @inlinable @inline(__always)
+    public static func walk(_ pt: PageTable, _ va: UInt64, atLeaf: (TablePage, Int, Descriptor) -> Void) -> Int {
+        let geometry = pt.geometry
+        var table = pt.root, level = Level.pgd, loads = 0
+        while true {
+            let index = geometry.index(va, level)
+            let e = table[index]
+            loads &+= 1
+            guard level < .pte, e.isValid, e.isTable else {
+                atLeaf(table, index, e)
+                return loads
+            }
+            table = TablePage(e)
+            level = level.next
+        }
     }
 }
