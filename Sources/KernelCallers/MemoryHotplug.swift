@@ -72,7 +72,7 @@ public struct MemoryHotplug {
     /// through set_pmd), missing tables zeroed by the allocator and populated.
     func populateMemmap(ofSection section: UInt64, rodataReadOnly: Bool) throws(KernelError) {
         let start = layout.vmemmapVA(ofPA: section)
-        let end = start + (Self.memoryBlockBytes >> UInt64(g.pageShift)) * VmemmapRange.structPageBytes
+        let end = layout.vmemmapVA(ofPA: section + Self.memoryBlockBytes)
         let prot = Prot.kernel(tagged: false, nG: context.ngMappings).asBlock
         var addr = start
         while addr < end {

@@ -69,14 +69,13 @@ public enum VmallocRange {
     public static let description = "[0x\(String(start, radix: 16)), 0x\(String(end, radix: 16)))"
 }
 
-/// The 48-bit arm64 vmemmap [VMEMMAP_START, VMEMMAP_END): the struct page array, 64 bytes
+/// The 48-bit arm64 vmemmap from VMEMMAP_START: the struct page array, 64 bytes
 /// (STRUCT_PAGE_MAX_SHIFT 6) per 4 KiB page of the linear map's 128 TiB, from -2^42 — in
 /// the TTBR1 half like the linear map, under root entries of its own. The struct page of
 /// PA p sits at VMEMMAP_START + ((p - memstart) >> 12) * 64.
 public enum VmemmapRange {
     public static let start: UInt64 = 0xffff_fc00_0000_0000
     public static let structPageBytes: UInt64 = 64
-    public static let end: UInt64 = start + (LinearMapRange.span >> 12) * structPageBytes
 }
 
 @inlinable public func isAligned(_ x: UInt64, _ size: UInt64) -> Bool { x & (size &- 1) == 0 }

@@ -80,9 +80,6 @@ public struct BootPhase: Sendable, Equatable {
     public static let running = BootPhase(pageAllocatorUp: true, onlineCPUs: 2, capabilitiesFinal: true)
 }
 
-/// split_kernel_leaf_mapping as merged in v6.18, as it was before commit ce2b3a50ad92
-/// (which added the force_pte_mapping() / kfence-pool early exit), or with f12b435de2f2's
-/// boot windows (arm64 for-next/core April 2026; 6.18.y and 7.0.y stable).
 /// arm64 memory hot-remove as v6.18 has it, or as v7.1 changed it: 95a58852b0e5 refuses
 /// (NOTIFY_BAD) to offline memory whose range edges fall inside a linear-map or vmemmap
 /// leaf; 48478b9f7913 flushes the linear map once at the end of its teardown instead of
@@ -92,8 +89,9 @@ public enum HotplugRules: String, Sendable, CaseIterable {
     case v7_1 = "v7.1"
 }
 
-/// split_kernel_leaf_mapping as merged in v6.18, or as it was before commit ce2b3a50ad92
-/// (which added the force_pte_mapping() / kfence-pool early exit).
+/// split_kernel_leaf_mapping as merged in v6.18, as it was before commit ce2b3a50ad92
+/// (which added the force_pte_mapping() / kfence-pool early exit), or with f12b435de2f2's
+/// boot windows (arm64 for-next/core April 2026; 6.18.y and 7.0.y stable).
 public enum LeafSplitVersion: String, Sendable, CaseIterable {
     case v6_18 = "v6.18"
     case beforeCE2B3A50AD92 = "before-ce2b3a50ad92"
