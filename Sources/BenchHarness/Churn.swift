@@ -17,7 +17,8 @@ public enum ChurnVariant: String, Sendable, CaseIterable {
 /// The churn scenario: `events` seeded allocations and frees of module / BPF-like vmalloc
 /// areas on a booted map, sampled every `sampleEvery` events.
 public struct ChurnSpec: Sendable, Equatable {
-    public var variant: ChurnVariant, mode: MappingMode
+    /// The mapping comes from the kernel context (force_pte_mapping), as for hotplug.
+    public var variant: ChurnVariant
     public var events: Int, sampleEvery: Int
     /// The number of live areas the allocate/free mix drifts towards.
     public var liveAreas: Int
@@ -117,7 +118,7 @@ struct ChurnRun {
         }
         func allocate() {
             let kind: Kind = rng.nextDouble() < spec.packShare ? .pack : rng.nextDouble() < spec.textShare ? .text : .data
-            let n = kind == .pack ? Self.packPages : draw(&rng)
+            let n = kind == .pack ? Self.packPages : moduleSize.draw(&rng)
             if spec.variant == .roxCache, kind == .text, n <= Self.packPages {
                 var addr = cache.allocate(pages: n)
                 if addr == nil {
@@ -152,7 +153,7 @@ struct ChurnRun {
             event += 1
             // Allocation is likelier the fewer areas live: the mix drifts to `liveAreas`.
             let pAllocate = 1 - Double(live.count) / Double(2 * spec.liveAreas)
-            if live.isEmpty || rng.nextDouble() < pAllocate { allocate() } else { free(Int(below(&rng, live.count))) }
+            if live.isEmpty || rng.nextDouble() < pAllocate { allocate() } else { free(Int(rng.below(UInt64(live.count)))) }
             if event % spec.sampleEvery == 0 { sample() }
         }
         if spec.drain {
@@ -166,16 +167,12 @@ struct ChurnRun {
         return (samples, tlb, errors, event)
     }
 
-    /// A module area's size, as `--request-pages` says.
-    private func draw(_ rng: inout SplitMix64) -> Int {
-        let s = spec.size
-        if s.powerOfTwo { return 1 << Int(below(&rng, s.high.trailingZeroBitCount + 1)) }
-        return s.low + Int(below(&rng, s.high - s.low + 1))
+    /// A module area's size, as `--request-pages` says; a fixed size is a one-value range,
+    /// whose draw takes a number from the stream as a range's does.
+    private var moduleSize: RequestSize {
+        spec.size.powerOfTwo ? .powerOfTwo(maxLog2: spec.size.high.trailingZeroBitCount) : .uniform(pages: spec.size.low...spec.size.high)
     }
 }
-
-/// Uniform in [0, n) by the multiply-high reduction.
-private func below(_ rng: inout SplitMix64, _ n: Int) -> UInt64 { rng.next().multipliedFullWidth(by: UInt64(n)).high }
 
 extension ScenarioRunner {
     /// The churn scenario's operation: its samples ride in the outcome, the last one's

@@ -68,7 +68,9 @@ extension KernelVersion {
     /// sources, kernel.org push mails and list threads in the search corpus, which ends at
     /// next-20261009).
     public static let all: [KernelVersion] = {
-        var options: [String: String] = ["create-path": CreatePath.base.rawValue, "lazy": "off", "repeat-tlbi": RepeatTLBI.perTLBI.rawValue]
+        // "hotplug" is hotplug's --variant: its hot-remove rules, v6.18's until v7.1 changes them.
+        var options: [String: String] = ["create-path": CreatePath.base.rawValue, "lazy": "off", "repeat-tlbi": RepeatTLBI.perTLBI.rawValue,
+                                         "hotplug": HotplugRules.v6_18.rawValue]
         var split = false, allowlist = BBMAllowlist.none
         var sources: [Source] = []
         var versions: [KernelVersion] = []

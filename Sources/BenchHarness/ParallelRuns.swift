@@ -33,7 +33,7 @@ public enum ParallelRuns {
         defer { if let folder { try? FileManager.default.removeItem(atPath: folder) } }
         do throws(RunError) {
             // Prepared one at a time and dropped: the parent holds no run's inputs.
-            let estimates = try configs.map { c throws(RunError) in ScenarioRunner.estimatedPeakBytes(try ScenarioRunner.prepare(c)) }
+            let estimates = try configs.map { c throws(RunError) in try ScenarioRunner.prepare(c).peakBytes }
             folder = try scratchFolder()
             let executable = selfExecutable()
             var slots = JobSlots(jobs: jobs, budget: ResourceGuard.memAvailable() ?? .max)

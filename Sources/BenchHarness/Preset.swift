@@ -24,7 +24,7 @@ public enum Preset {
             return cpu.boot.tlb
         case "variant":
             // The W1 version, where the variant is one; repaint, kfence and churn keep their own.
-            if v.scenario == .hotplug { return kernel.options["hotplug"] ?? HotplugRules.v6_18.rawValue }
+            if v.scenario == .hotplug { return kernel.options["hotplug"] }
             return [.repaint, .kfence, .churn].contains(v.scenario) ? nil : kernel.options[option]
         default:
             return kernel.options[option]

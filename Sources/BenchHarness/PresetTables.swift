@@ -7,7 +7,7 @@ public enum PresetTables {
         var lines = ["| version | " + KernelVersion.presetOptions.map { "--\($0)" }.joined(separator: " | ") + " | hotplug --variant | BBML2 allowlist |",
                      "|---|" + String(repeating: "---|", count: keys.count + 1)]
         for k in KernelVersion.all {
-            let cells = keys.map { k.options[$0] ?? ($0 == "hotplug" ? "v6.18" : "—") }
+            let cells = keys.map { k.options[$0] ?? "—" }
             lines.append("| \(k.name)\(k.name == KernelVersion.latest.name ? " (latest)" : "") | " + cells.joined(separator: " | ") + " | \(k.allowlist.rawValue) |")
         }
         lines.append("\n--repeat-tlbi is the generation a CPU that needs the workaround runs; --variant is W1's version. "

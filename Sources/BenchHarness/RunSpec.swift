@@ -228,7 +228,7 @@ extension RunSpec {
             return .hotplug(HotplugSpec(bytes: bytes, removeBytes: remove, areas: Int(v["requests"]!)!,
                                         size: RequestPagesSpec(text: v["request-pages"]!)!, seed: seed!))
         case .churn:
-            return .churn(ChurnSpec(variant: ChurnVariant(rawValue: v["variant"]!)!, mode: mode, events: Int(v["events"]!)!,
+            return .churn(ChurnSpec(variant: ChurnVariant(rawValue: v["variant"]!)!, events: Int(v["events"]!)!,
                                     sampleEvery: Int(v["sample-every"]!)!, liveAreas: Int(v["live-areas"]!)!,
                                     size: RequestPagesSpec(text: v["request-pages"]!)!, packShare: Double(v["pack-share"]!)!,
                                     textShare: Double(v["text-share"]!)!, drain: v["drain"] == "on", seed: seed!,

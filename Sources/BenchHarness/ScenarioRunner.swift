@@ -21,8 +21,9 @@ public enum ScenarioRunner {
         let tlbRun: TLBRun?
         /// The hotplug scenario's bank, right above RAM.
         let hotBank: PhysRange?
-        /// The RAM the memory guard budgets: the layout, with the hot bank.
-        let guarded: MachineLayout
+        /// The peak the memory guard checked (the layout with the hot bank): what a
+        /// `--jobs` sweep sums over its running jobs.
+        let peakBytes: UInt64
         /// SHA-256 of the input files, by option.
         let hashes: [String: String]
         let costModel: CostModel?
@@ -86,18 +87,15 @@ public enum ScenarioRunner {
         default: break
         }
         let tlbRun = try spec.access.map { a throws(RunError) in try TLBRun(a, layout: layout) }
-        try ResourceGuard.check(guarded, tables: tableBudget(spec), extraBytes: heldBesideTables(spec, guarded, tlbRun))
+        let extra = heldBesideTables(spec, guarded, tlbRun)
+        try ResourceGuard.check(guarded, tables: tableBudget(spec), extraBytes: extra)
+        let peakBytes = ResourceGuard.estimatedPeakBytes(guarded, tables: tableBudget(spec), extraBytes: extra) ?? .max
         return Prepared(spec: spec, layout: layout, context: context, trace: trace, backings: backings,
-                        tlbRun: tlbRun, hotBank: hotBank, guarded: guarded, hashes: hashes, costModel: costModel,
+                        tlbRun: tlbRun, hotBank: hotBank, peakBytes: peakBytes, hashes: hashes, costModel: costModel,
                         initialMap: initialMap)
     }
 
     static func tableBudget(_ spec: RunSpec) -> ResourceGuard.TableBudget { spec.mayReachFullPTEMap ? .fullPTE : .blocks }
-
-    /// The peak the guard checked in `prepare`: what a `--jobs` sweep sums over its running jobs.
-    public static func estimatedPeakBytes(_ p: Prepared) -> UInt64 {
-        ResourceGuard.estimatedPeakBytes(p.guarded, tables: tableBudget(p.spec), extraBytes: heldBesideTables(p.spec, p.guarded, p.tlbRun)) ?? .max
-    }
 
     /// What a run holds besides its tables: the simulated TLB and its trace, and the
     /// fresh map `--verify` compares with.
@@ -128,9 +126,9 @@ public enum ScenarioRunner {
     /// of as many runs of the operation as take `Calibration.minimumIntervalNs`, each on
     /// a freshly built map (built untimed); the counts are the first run's, so they never
     /// depend on the repeats. The reference is measured likewise: `cpu_ratio` is a ratio
-    /// of per-run times. An
-    /// operation that rewrote descriptors in place has its reference walk after each of
-    /// its runs, over that run's map, so both see the same moments of a shared machine.
+    /// of per-run times. An operation that rewrote descriptors in place has its reference
+    /// walk after each of its runs, over that run's map, so both see the same moments of a
+    /// shared machine.
     public static func run(_ prepared: Prepared) throws(RunError) -> RunResult {
         let spec = prepared.spec, layout = prepared.layout
         var result = RunResult(spec: spec, layoutName: layout.name, memoryBytes: layout.totalBytes)
@@ -151,8 +149,9 @@ public enum ScenarioRunner {
                 } else {
                     counted = true
                     ns = try measure(pt, prepared, into: &result)
+                    result.calibrationKind = calibrationKind(result, prepared, pt.geometry)
                 }
-                if calibrationKind(result, prepared, pt.geometry) == .walkRewrite {
+                if result.calibrationKind == .walkRewrite {
                     let count = max(result.counters.totalEntriesWritten, 512)
                     rewrite.times.append(Calibration.time { rewrite.loads = WalkRewrite.run(pt, layout, count: count) })
                 }
@@ -163,7 +162,6 @@ public enum ScenarioRunner {
         times.sort()
         result.estimatedNs = prepared.costModel?.estimateNs(result)
         (result.cpuNs, result.cpuNsMedian) = (times[0], times[times.count / 2])
-        result.calibrationKind = calibrationKind(result, prepared, last!.geometry)
         switch result.calibrationKind {
         case .walkRewrite:
             result.calibrationNs = Calibration.typical(rewrite.times, blockNs: Calibration.minimumIntervalNs / Calibration.blocks)

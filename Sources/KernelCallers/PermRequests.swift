@@ -92,7 +92,7 @@ public struct PermRequests: Sequence {
 
 extension RequestSize {
     /// One request's page count.
-    func draw(_ rng: inout SplitMix64) -> Int {
+    public func draw(_ rng: inout SplitMix64) -> Int {
         switch self {
         case .fixed(let n): n
         case .uniform(let r): r.lowerBound + Int(rng.below(UInt64(r.count)))
@@ -119,7 +119,7 @@ extension RequestSize {
 
 extension SplitMix64 {
     /// Uniform in [0, n) by the multiply-high reduction (stable across toolchains).
-    mutating func below(_ n: UInt64) -> UInt64 { next().multipliedFullWidth(by: n).high }
+    public mutating func below(_ n: UInt64) -> UInt64 { next().multipliedFullWidth(by: n).high }
 }
 
 /// Where the pages backing a vmalloc area come from.
