@@ -1,3 +1,4 @@
+import CStreamingStores
 import KernelCallers
 import LinearMap
 import PageTableModel
@@ -57,6 +58,8 @@ struct ChurnRun {
     let layout: MachineLayout
     let perms: Permissions
     let tlbRun: TLBRun
+    /// The counted run's callgrind bracket is open: a sample closes it while it runs.
+    let bracketed: Bool
 
     private enum Kind { case pack, text, data }
     private struct Live {
@@ -64,11 +67,12 @@ struct ChurnRun {
     }
 
     /// The events, then the drain; samples at event 0, every `sampleEvery` events and at the end.
-    func run() -> (samples: [ChurnSample], tlb: TLBMetrics?, errors: Int, events: Int) {
+    /// The events; `sampleNs` is the CPU time the samples took, which is not the operation's.
+    func run() -> (samples: [ChurnSample], tlb: TLBMetrics?, errors: Int, events: Int, sampleNs: UInt64) {
         var rng = SplitMix64(seed: spec.seed)
         // The backing pages' stream, apart from the events' choices.
         guard let stream = try? PermRequests(layout: layout, count: .max, size: .fixed(pages: 1), seed: spec.seed ^ 0xc4a2_7e00)
-        else { return ([], nil, 1, 0) }
+        else { return ([], nil, 1, 0, 0) }
         var pages = stream.makeIterator()
         let pieces = layout.ordinaryPieces
         let cache = ExecmemCache()
@@ -77,9 +81,17 @@ struct ChurnRun {
         var live: [Live] = [], inUse = Set<UInt64>()
         // Blocks come back only where the kernel maps blocks and may change them live.
         let collapses = spec.variant == .collapse && perms.context.systemBBML2 && !perms.context.forcePTEMapping
-        var samples: [ChurnSample] = [], errors = 0, calls = 0, event = 0, tlb: TLBMetrics?
+        var samples: [ChurnSample] = [], errors = 0, calls = 0, event = 0, tlb: TLBMetrics?, sampleNs: UInt64 = 0
 
+        // A sample reads the whole map and runs a trace through a fresh TLB: the observer's
+        // work, untimed and outside perfcheck's bracket.
         func sample() {
+            if bracketed { splitbench_measure_end() }
+            let start = Calibration.cpuNow()
+            defer {
+                sampleNs += Calibration.cpuNow() - start
+                if bracketed { splitbench_measure_begin() }
+            }
             var s = ChurnSample(event: event, liveAreas: live.count, histogram: pt.leafHistogram(),
                                 tableBytes: pt.allocator.tableBytes, counters: pt.counters.since(startCounters),
                                 pagesAllocated: pt.allocator.pagesAllocated - startAllocated,
@@ -164,7 +176,7 @@ struct ChurnRun {
             }
         }
         if samples.last?.event != event { sample() }
-        return (samples, tlb, errors, event)
+        return (samples, tlb, errors, event, sampleNs)
     }
 
     /// A module area's size, as `--request-pages` says; a fixed size is a one-value range,
@@ -177,12 +189,13 @@ struct ChurnRun {
 extension ScenarioRunner {
     /// The churn scenario's operation: its samples ride in the outcome, the last one's
     /// trace is the row's.
-    static func churn(_ pt: PageTable, _ c: ChurnSpec, _ prepared: Prepared) -> Outcome {
+    static func churn(_ pt: PageTable, _ c: ChurnSpec, _ prepared: Prepared, counting: Bool) -> Outcome {
         let perms = Permissions(pt: pt, context: prepared.context, vmalloc: VmallocSpace(linearOffset: prepared.layout.linearOffset))
-        let run = ChurnRun(spec: c, pt: pt, layout: prepared.layout, perms: perms, tlbRun: prepared.tlbRun!)
-        let (samples, tlb, errors, events) = run.run()
+        let run = ChurnRun(spec: c, pt: pt, layout: prepared.layout, perms: perms, tlbRun: prepared.tlbRun!,
+                           bracketed: counting)
+        let (samples, tlb, errors, events, sampleNs) = run.run()
         var outcome = Outcome(errors: errors, issued: events, tlb: tlb)
-        outcome.series = samples
+        (outcome.series, outcome.untimedNs) = (samples, sampleNs)
         return outcome
     }
 }
