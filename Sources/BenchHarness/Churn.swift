@@ -73,7 +73,7 @@ struct ChurnRun {
         // The backing pages' stream, apart from the events' choices.
         guard let stream = try? PermRequests(layout: layout, count: .max, size: .fixed(pages: 1), seed: spec.seed ^ 0xc4a2_7e00)
         else { return ([], nil, 1, 0, 0) }
-        var pages = stream.makeIterator()
+        let pages = stream.makeIterator()
         let pieces = layout.ordinaryPieces
         let cache = ExecmemCache()
         let startCounters = pt.counters

@@ -167,7 +167,7 @@ public struct AreaBackings: Sequence {
 
     /// One scattered area of `pages` pages (an op trace's `scattered:SEED`).
     public static func scattered(layout: MachineLayout, pages: Int, seed: UInt64) throws(LayoutError) -> [UInt64] {
-        var it = try AreaBackings(layout: layout, count: 1, size: .fixed(pages: pages), placement: .scattered, seed: seed).makeIterator()
+        let it = try AreaBackings(layout: layout, count: 1, size: .fixed(pages: pages), placement: .scattered, seed: seed).makeIterator()
         return it.next() ?? []
     }
 }

@@ -124,9 +124,9 @@ public final class SimulatedTLB {
             if touchAhead { touchWalks(n) }
             let walksBefore = walks
             if touchAhead {
-                for k in 0..<n { access(batch[k], walked: k) }
+                for k in 0..<n { _ = access(batch[k], walked: k) }
             } else {
-                for k in 0..<n { access(batch[k], walked: -1) }
+                for k in 0..<n { _ = access(batch[k], walked: -1) }
             }
             touchAhead = walks != walksBefore
             done += n

@@ -16,7 +16,7 @@ import TLBModel
 
     static func temporaryFile(_ text: String, _ name: String) -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID())-\(name)").path
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 

@@ -38,7 +38,7 @@ import TLBModel
     }
 
     @Test func eachClassGetsItsShareAndStaysInItsRegion() throws {
-        let (pt, layout) = try TestMaps.build(.block)
+        let (_, layout) = try TestMaps.build(.block)
         let regions = try MixRegions(Self.spec(image: 0.1, vmalloc: 0.2, user: 0.3), layout: layout, seed: 1)
         let space = AddressSpace(layout: layout)
         var mix = MixTrace(linear: UniformTrace(space: space, seed: 1), regions: regions, period: 1000, seed: 3)
