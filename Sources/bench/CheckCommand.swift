@@ -18,17 +18,21 @@ struct CheckCommand: ParsableCommand {
               ./scripts/results     # regenerates Results/, the baseline included
             """)
 
-    @Option(help: "Baseline CSV written by bench.") var baseline = "Results/baseline.csv"
-    @Option(help: "CSV of column,relative_tolerance lines.") var tolerances: String?
-    @Option(name: .customLong("time-tolerance"), help: "Allowed growth of cpu_ratio (1.0 = twice as slow).") var timeTolerance = 1.0
-    @Option(name: .customLong("min-time-ms"), help: "Only time runs at least this long in the baseline (cpu_ns, per run over >= 50 ms of repeats).") var minTimeMs = 0
+    @Option(parsing: .unconditional, help: "Baseline CSV written by bench.") var baseline = "Results/baseline.csv"
+    @Option(parsing: .unconditional, help: "CSV of column,relative_tolerance lines.") var tolerances: String?
+    @Option(name: .customLong("time-tolerance"), parsing: .unconditional, help: "Allowed growth of cpu_ratio (1.0 = twice as slow).") var timeTolerance = 1.0
+    @Option(name: .customLong("min-time-ms"), parsing: .unconditional, help: "Only time runs at least this long in the baseline (cpu_ns, per run over >= 50 ms of repeats).") var minTimeMs = 0
     @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {
         try Bench.reportingErrors {
+            guard timeTolerance.isFinite, timeTolerance >= 0 else {
+                throw RunError("--time-tolerance: '\(timeTolerance)' is not valid; use a ratio ≥ 0 such as 1.0")
+            }
+            guard minTimeMs >= 0 else { throw RunError("--min-time-ms: '\(minTimeMs)' is not valid; use a whole number ≥ 0") }
             var options = Check.Options()
             options.timeTolerance = timeTolerance
-            options.minimumTimedNs = UInt64(max(minTimeMs, 0)) * 1_000_000
+            options.minimumTimedNs = UInt64(minTimeMs) * 1_000_000
             if let tolerances { options.tolerances = try Check.tolerances(path: tolerances) }
             let report = try Check.run(baseline: baseline, options: options, quiet: quiet)
             print(Check.render(report.changes))

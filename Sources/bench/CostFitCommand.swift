@@ -18,8 +18,8 @@ struct CostFitCommand: ParsableCommand {
                 --out Sources/BenchHarness/CostPresets.swift
             """)
 
-    @Option(help: "CSV of machine,memory,state,ms cells.") var table: String
-    @Option(help: "Write the fitted presets here (CostPresets.swift).") var out: String?
+    @Option(parsing: .unconditional, help: "CSV of machine,memory,state,ms cells.") var table: String
+    @Option(parsing: .unconditional, help: "Write the fitted presets here (CostPresets.swift).") var out: String?
     @Flag(help: "No progress bar.") var quiet = false
 
     func run() throws {

@@ -18,9 +18,9 @@ struct PerfCheckCommand: ParsableCommand {
               bench perfcheck --update     # after an intended change: rewrite the baseline
             """)
 
-    @Option(help: "Baseline CSV of configuration,valgrind,instructions.") var baseline = "Results/instructions.csv"
-    @Option(name: .customLong("max-change"), help: "Allowed change of a count, in percent.") var maxChange = 2.0
-    @Option(help: "The valgrind to run (on PATH or a path).") var valgrind = "valgrind"
+    @Option(parsing: .unconditional, help: "Baseline CSV of configuration,valgrind,instructions.") var baseline = "Results/instructions.csv"
+    @Option(name: .customLong("max-change"), parsing: .unconditional, help: "Allowed change of a count, in percent.") var maxChange = 2.0
+    @Option(parsing: .unconditional, help: "The valgrind to run (on PATH or a path).") var valgrind = "valgrind"
     @Flag(help: "Measure and write the baseline instead of comparing.") var update = false
 
     func run() throws {

@@ -76,11 +76,11 @@ struct Plot: ParsableCommand {
               bench plot --input boot.csv --where memory_bytes=256G --title map_mem
             """)
 
-    @Option(help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/runs/latest.csv"]
-    @Option(help: "Folder for the SVG files (created if missing).") var output = "plots"
-    @Option(name: .customLong("where"), help: ArgumentHelp("Keep only rows whose COLUMN equals VALUE (repeatable).", valueName: "COLUMN=VALUE"))
+    @Option(parsing: .unconditionalSingleValue, help: "CSV written by bench (repeat to combine several).") var input: [String] = ["Results/runs/latest.csv"]
+    @Option(parsing: .unconditional, help: "Folder for the SVG files (created if missing).") var output = "plots"
+    @Option(name: .customLong("where"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Keep only rows whose COLUMN equals VALUE (repeatable).", valueName: "COLUMN=VALUE"))
     var conditions: [String] = []
-    @Option(help: "Title for every chart written, instead of the derived one.") var title: String?
+    @Option(parsing: .unconditional, help: "Title for every chart written, instead of the derived one.") var title: String?
 
     func run() throws {
         try Bench.reportingErrors {

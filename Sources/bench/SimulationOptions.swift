@@ -5,51 +5,54 @@ import Reports
 
 /// The parameters that shape the map and the operation, as text: `RunSpec.parse`
 /// resolves them against the parameter table, so `run`, `sweep`, `ptdump` and `check`
-/// share one parser, one set of defaults and one set of errors.
+/// share one parser, one set of defaults and one set of errors. Every option of the CLI
+/// takes the next argument whatever it starts with (`parsing: .unconditional`), so a value
+/// such as `--seed -1` reaches that check and its one-line error instead of ArgumentParser's
+/// "Missing value".
 struct MapOptions: ParsableArguments {
-    @Option(help: help("scenario")) var scenario: String?
-    @Option(help: help("kernel")) var kernel: String?
-    @Option(help: help("cpu")) var cpu: String?
-    @Option(help: help("bbml2")) var bbml2: String?
-    @Option(help: help("walker")) var walker: String?
-    @Option(help: help("lazy")) var lazy: String?
-    @Option(help: help("nesting")) var nesting: String?
-    @Option(name: .customLong("initial-map"), help: help("initial-map")) var initialMap: String?
-    @Option(help: help("iomem")) var iomem: String?
-    @Option(help: help("layout")) var layout: String?
-    @Option(help: help("memory")) var memory: String?
-    @Option(help: help("mode")) var mode: String?
-    @Option(help: help("seed")) var seed: String?
-    @Option(help: help("requests")) var requests: String?
-    @Option(name: .customLong("request-pages"), help: help("request-pages")) var requestPages: String?
-    @Option(help: help("placement")) var placement: String?
-    @Option(name: .customLong("create-path"), help: help("create-path")) var createPath: String?
-    @Option(help: help("boot")) var boot: String?
-    @Option(name: .customLong("kfence-init"), help: help("kfence-init")) var kfenceInit: String?
-    @Option(name: .customLong("map-mem"), help: help("map-mem")) var mapMem: String?
-    @Option(help: help("change")) var change: String?
-    @Option(name: .customLong("rodata-full"), help: help("rodata-full")) var rodataFull: String?
-    @Option(help: help("kfence")) var kfence: String?
-    @Option(help: help("kpti")) var kpti: String?
-    @Option(name: .customLong("tlbi-range"), help: help("tlbi-range")) var tlbiRange: String?
-    @Option(name: .customLong("repeat-tlbi"), help: help("repeat-tlbi")) var repeatTLBI: String?
-    @Option(help: help("variant")) var variant: String?
-    @Option(name: .customLong("softirq-share"), help: help("softirq-share")) var softirqShare: String?
-    @Option(name: .customLong("nested-share"), help: help("nested-share")) var nestedShare: String?
-    @Option(help: help("ops")) var ops: String?
-    @Option(name: .customLong("fail-after"), help: help("fail-after")) var failAfter: String?
-    @Option(name: .customLong("split-fraction"), help: help("split-fraction")) var splitFraction: String?
-    @Option(name: .customLong("present-invalid"), help: help("present-invalid")) var presentInvalid: String?
-    @Option(name: .customLong("swiotlb-bytes"), help: help("swiotlb-bytes")) var swiotlbBytes: String?
-    @Option(name: .customLong("its-bytes"), help: help("its-bytes")) var itsBytes: String?
-    @Option(name: .customLong("hotplug-bytes"), help: help("hotplug-bytes")) var hotplugBytes: String?
-    @Option(name: .customLong("hotplug-remove"), help: help("hotplug-remove")) var hotplugRemove: String?
-    @Option(help: help("events")) var events: String?
-    @Option(name: .customLong("sample-every"), help: help("sample-every")) var sampleEvery: String?
-    @Option(name: .customLong("live-areas"), help: help("live-areas")) var liveAreas: String?
-    @Option(name: .customLong("pack-share"), help: help("pack-share")) var packShare: String?
-    @Option(name: .customLong("text-share"), help: help("text-share")) var textShare: String?
-    @Option(help: help("drain")) var drain: String?
+    @Option(parsing: .unconditional, help: help("scenario")) var scenario: String?
+    @Option(parsing: .unconditional, help: help("kernel")) var kernel: String?
+    @Option(parsing: .unconditional, help: help("cpu")) var cpu: String?
+    @Option(parsing: .unconditional, help: help("bbml2")) var bbml2: String?
+    @Option(parsing: .unconditional, help: help("walker")) var walker: String?
+    @Option(parsing: .unconditional, help: help("lazy")) var lazy: String?
+    @Option(parsing: .unconditional, help: help("nesting")) var nesting: String?
+    @Option(name: .customLong("initial-map"), parsing: .unconditional, help: help("initial-map")) var initialMap: String?
+    @Option(parsing: .unconditional, help: help("iomem")) var iomem: String?
+    @Option(parsing: .unconditional, help: help("layout")) var layout: String?
+    @Option(parsing: .unconditional, help: help("memory")) var memory: String?
+    @Option(parsing: .unconditional, help: help("mode")) var mode: String?
+    @Option(parsing: .unconditional, help: help("seed")) var seed: String?
+    @Option(parsing: .unconditional, help: help("requests")) var requests: String?
+    @Option(name: .customLong("request-pages"), parsing: .unconditional, help: help("request-pages")) var requestPages: String?
+    @Option(parsing: .unconditional, help: help("placement")) var placement: String?
+    @Option(name: .customLong("create-path"), parsing: .unconditional, help: help("create-path")) var createPath: String?
+    @Option(parsing: .unconditional, help: help("boot")) var boot: String?
+    @Option(name: .customLong("kfence-init"), parsing: .unconditional, help: help("kfence-init")) var kfenceInit: String?
+    @Option(name: .customLong("map-mem"), parsing: .unconditional, help: help("map-mem")) var mapMem: String?
+    @Option(parsing: .unconditional, help: help("change")) var change: String?
+    @Option(name: .customLong("rodata-full"), parsing: .unconditional, help: help("rodata-full")) var rodataFull: String?
+    @Option(parsing: .unconditional, help: help("kfence")) var kfence: String?
+    @Option(parsing: .unconditional, help: help("kpti")) var kpti: String?
+    @Option(name: .customLong("tlbi-range"), parsing: .unconditional, help: help("tlbi-range")) var tlbiRange: String?
+    @Option(name: .customLong("repeat-tlbi"), parsing: .unconditional, help: help("repeat-tlbi")) var repeatTLBI: String?
+    @Option(parsing: .unconditional, help: help("variant")) var variant: String?
+    @Option(name: .customLong("softirq-share"), parsing: .unconditional, help: help("softirq-share")) var softirqShare: String?
+    @Option(name: .customLong("nested-share"), parsing: .unconditional, help: help("nested-share")) var nestedShare: String?
+    @Option(parsing: .unconditional, help: help("ops")) var ops: String?
+    @Option(name: .customLong("fail-after"), parsing: .unconditional, help: help("fail-after")) var failAfter: String?
+    @Option(name: .customLong("split-fraction"), parsing: .unconditional, help: help("split-fraction")) var splitFraction: String?
+    @Option(name: .customLong("present-invalid"), parsing: .unconditional, help: help("present-invalid")) var presentInvalid: String?
+    @Option(name: .customLong("swiotlb-bytes"), parsing: .unconditional, help: help("swiotlb-bytes")) var swiotlbBytes: String?
+    @Option(name: .customLong("its-bytes"), parsing: .unconditional, help: help("its-bytes")) var itsBytes: String?
+    @Option(name: .customLong("hotplug-bytes"), parsing: .unconditional, help: help("hotplug-bytes")) var hotplugBytes: String?
+    @Option(name: .customLong("hotplug-remove"), parsing: .unconditional, help: help("hotplug-remove")) var hotplugRemove: String?
+    @Option(parsing: .unconditional, help: help("events")) var events: String?
+    @Option(name: .customLong("sample-every"), parsing: .unconditional, help: help("sample-every")) var sampleEvery: String?
+    @Option(name: .customLong("live-areas"), parsing: .unconditional, help: help("live-areas")) var liveAreas: String?
+    @Option(name: .customLong("pack-share"), parsing: .unconditional, help: help("pack-share")) var packShare: String?
+    @Option(name: .customLong("text-share"), parsing: .unconditional, help: help("text-share")) var textShare: String?
+    @Option(parsing: .unconditional, help: help("drain")) var drain: String?
 
     /// (option, value) for every option given.
     var given: [(String, String)] {
@@ -103,17 +106,17 @@ struct MapOptions: ParsableArguments {
 
 /// The access trace of the tlb and mosaic scenarios.
 struct TraceOptions: ParsableArguments {
-    @Option(help: help("tlb")) var tlb: String?
-    @Option(help: help("trace")) var trace: String?
-    @Option(help: help("accesses")) var accesses: String?
-    @Option(help: help("zipf")) var zipf: String?
-    @Option(name: .customLong("working-set"), help: help("working-set")) var workingSet: String?
-    @Option(name: .customLong("image-share"), help: help("image-share")) var imageShare: String?
-    @Option(name: .customLong("vmalloc-share"), help: help("vmalloc-share")) var vmallocShare: String?
-    @Option(name: .customLong("user-share"), help: help("user-share")) var userShare: String?
-    @Option(help: help("stacks")) var stacks: String?
-    @Option(name: .customLong("user-page"), help: help("user-page")) var userPage: String?
-    @Option(name: .customLong("user-bytes"), help: help("user-bytes")) var userBytes: String?
+    @Option(parsing: .unconditional, help: help("tlb")) var tlb: String?
+    @Option(parsing: .unconditional, help: help("trace")) var trace: String?
+    @Option(parsing: .unconditional, help: help("accesses")) var accesses: String?
+    @Option(parsing: .unconditional, help: help("zipf")) var zipf: String?
+    @Option(name: .customLong("working-set"), parsing: .unconditional, help: help("working-set")) var workingSet: String?
+    @Option(name: .customLong("image-share"), parsing: .unconditional, help: help("image-share")) var imageShare: String?
+    @Option(name: .customLong("vmalloc-share"), parsing: .unconditional, help: help("vmalloc-share")) var vmallocShare: String?
+    @Option(name: .customLong("user-share"), parsing: .unconditional, help: help("user-share")) var userShare: String?
+    @Option(parsing: .unconditional, help: help("stacks")) var stacks: String?
+    @Option(name: .customLong("user-page"), parsing: .unconditional, help: help("user-page")) var userPage: String?
+    @Option(name: .customLong("user-bytes"), parsing: .unconditional, help: help("user-bytes")) var userBytes: String?
 
     var given: [(String, String)] {
         presentOptions([
@@ -141,8 +144,8 @@ private func presentOptions(_ all: [(String, String?)]) -> [(String, String)] {
 struct SimulationOptions: ParsableArguments {
     @OptionGroup(title: "What to simulate") var map: MapOptions
     @OptionGroup(title: "Access trace (tlb, mosaic, churn)") var trace: TraceOptions
-    @Option(help: help("repeat")) var `repeat`: String?
-    @Option(name: .customLong("cost-model"), help: help("cost-model")) var costModel: String?
+    @Option(parsing: .unconditional, help: help("repeat")) var `repeat`: String?
+    @Option(name: .customLong("cost-model"), parsing: .unconditional, help: help("cost-model")) var costModel: String?
 
     var given: [(String, String)] {
         map.given + trace.given + presentOptions([("repeat", `repeat`), ("cost-model", costModel)])
@@ -187,10 +190,10 @@ private func valueName(_ p: Parameter) -> String {
 }
 
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Write one CSV row per run to FILE.") var csv: String?
-    @Option(help: "churn: write one CSV row per sample (every --sample-every events) to FILE; --csv keeps one row per run, the final map.")
+    @Option(parsing: .unconditional, help: "Write one CSV row per run to FILE.") var csv: String?
+    @Option(parsing: .unconditional, help: "churn: write one CSV row per sample (every --sample-every events) to FILE; --csv keeps one row per run, the final map.")
     var series: String?
-    @Option(help: "stdout format: table | csv | json | directmap (the final map's /proc/meminfo DirectMap lines, as Yang Shi's arm64 patch prints them).") var format: String = "table"
+    @Option(parsing: .unconditional, help: "stdout format: table | csv | json | directmap (the final map's /proc/meminfo DirectMap lines, as Yang Shi's arm64 patch prints them).") var format: String = "table"
     @Flag(help: "No progress bar.") var quiet = false
     @Flag(help: "Check the final map with the verifier and the translation oracle.") var verify = false
 

@@ -8,8 +8,8 @@ struct Suite: ParsableCommand {
         discussion: "Examples: bench suite --memory 16G --csv suite16.csv; bench suite --format csv")
 
     @OptionGroup var output: OutputOptions
-    @Option(help: "RAM of every run (the default suite uses 256G; CI's baseline 16G).") var memory = "256G"
-    @Option(help: "Runs at once, each in its own process (default 1: the committed timings are measured alone).") var jobs: String?
+    @Option(parsing: .unconditional, help: "RAM of every run (the default suite uses 256G; CI's baseline 16G).") var memory = "256G"
+    @Option(parsing: .unconditional, help: "Runs at once, each in its own process (default 1: the committed timings are measured alone).") var jobs: String?
 
     func run() throws {
         try Bench.reportingErrors {
@@ -62,8 +62,8 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var output: OutputOptions
-    @Option(help: "Run slice K of N (1 ≤ K ≤ N).") var shard: String?
-    @Option(help: "Runs at once, each in its own process (default: the number of cores, here \(Jobs.cores)).") var jobs: String?
+    @Option(parsing: .unconditional, help: "Run slice K of N (1 ≤ K ≤ N).") var shard: String?
+    @Option(parsing: .unconditional, help: "Runs at once, each in its own process (default: the number of cores, here \(Jobs.cores)).") var jobs: String?
 
     func run() throws {
         try Bench.reportingErrors {

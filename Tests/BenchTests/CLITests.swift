@@ -74,6 +74,27 @@ func countedColumns(_ csv: String) -> [[String]] {
         #expect(!FileManager.default.fileExists(atPath: csv))
     }
 
+    /// A value that starts with '-' is the option's, checked like any other: a negative
+    /// number gets the option's one-line error, not ArgumentParser's "Missing value".
+    @Test(arguments: [
+        (["run", "--scenario", "perm", "--seed", "-1"], "--seed: '-1' is not valid; use a whole number 0…2^64-1"),
+        (["--memory", "-64M"], "--memory: '-64M' is not valid; use a size such as 64M, 256G or 4T (a multiple of 4K)"),
+        (["run", "--scenario", "debug-pagealloc", "--softirq-share", "-0.5"], "--softirq-share: '-0.5' is not valid; use a fraction 0…1"),
+        (["sweep", "--scenario", "perm", "--requests", "-5,10"], "--requests: '-5' is not valid; use a whole number 0…10,000,000"),
+        (["sweep", "--memory", "1G", "--jobs", "-2"], "--jobs: '-2' is not valid; use a whole number ≥ 1, e.g. 2"),
+        (["sweep", "--memory", "1G", "--shard", "-1/4"], "--shard: '-1/4' is not valid; use K/N with 1 ≤ K ≤ N, e.g. 2/8"),
+        (["run", "--memory", "64M", "--format", "-x"], "--format: '-x' is not valid; use table | csv | json | directmap"),
+        (["check", "--time-tolerance", "-1"], "--time-tolerance: '-1.0' is not valid; use a ratio ≥ 0 such as 1.0"),
+        (["check", "--min-time-ms", "-5"], "--min-time-ms: '-5' is not valid; use a whole number ≥ 0"),
+        (["perfcheck", "--max-change", "-2"], "--max-change: '-2.0' is not valid; use a percentage ≥ 0 such as 2"),
+    ])
+    func aDashLeadingValueGetsTheOptionsOneLineError(arguments: [String], message: String) throws {
+        let r = try BenchProcess.run(arguments)
+        #expect(r.status == 1)
+        #expect(r.stderr == "bench: \(message)\n")
+        #expect(r.stdout.isEmpty)
+    }
+
     @Test func overlappingJSONBanksAreRejected() throws {
         let json = BenchProcess.temporaryPath("overlap.json")
         try #"{"banks": [{"start": "0x80000000", "size": "4G"}, {"start": "0x100000000", "size": "1G"}]}"#
