@@ -25,16 +25,33 @@ struct BenchProcess {
                       stderr: String(decoding: e, as: UTF8.self))
     }
 
-    static func temporaryPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID())-\(name)").path
+}
+
+/// A fresh folder under the temporary directory for one test's files:
+/// `let tmp = try TemporaryFolder(); defer { tmp.remove() }` leaves nothing behind.
+struct TemporaryFolder {
+    /// Its real path (the output writer resolves symlinks of existing files).
+    let folder: String
+    var url: URL { URL(fileURLWithPath: folder) }
+
+    init() throws {
+        let made = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID())")
+        try FileManager.default.createDirectory(at: made, withIntermediateDirectories: false)
+        folder = made.resolvingSymlinksInPath().path
     }
 
-    /// Writes `text` to a fresh temporary file named after `name`; its path.
-    static func file(_ text: String, _ name: String) throws -> String {
-        let path = temporaryPath(name)
+    /// The path of `name` in the folder (nothing is created).
+    func path(_ name: String) -> String { folder + "/" + name }
+
+    /// Writes `text` to `name` in the folder; its path.
+    func file(_ text: String, _ name: String) throws -> String {
+        let path = path(name)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+
+    /// The folder and everything in it.
+    func remove() { try? FileManager.default.removeItem(atPath: folder) }
 }
 
 /// A bad input's answer: exit 1, one line on stderr naming `parameter`, nothing on stdout.
@@ -66,7 +83,9 @@ func countedColumns(_ csv: String) -> [[String]] {
         (["--memory", "4G", "--format", "xml"], "--format"),
     ])
     func badInputIsOneLineNamingTheParameterAndNoFile(arguments: [String], parameter: String) throws {
-        let csv = BenchProcess.temporaryPath("bad.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = tmp.path("bad.csv")
         let r = try BenchProcess.run(arguments + ["--csv", csv])
         #expect(r.status == 1)
         #expect(r.stderr.hasPrefix("bench: \(parameter)"))
@@ -96,10 +115,12 @@ func countedColumns(_ csv: String) -> [[String]] {
     }
 
     @Test func overlappingJSONBanksAreRejected() throws {
-        let json = BenchProcess.temporaryPath("overlap.json")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let json = tmp.path("overlap.json")
         try #"{"banks": [{"start": "0x80000000", "size": "4G"}, {"start": "0x100000000", "size": "1G"}]}"#
             .write(toFile: json, atomically: true, encoding: .utf8)
-        let csv = BenchProcess.temporaryPath("o.csv")
+        let csv = tmp.path("o.csv")
         let r = try BenchProcess.run(["--layout", json, "--csv", csv])
         #expect(r.status == 1 && r.stderr.hasPrefix("bench: --layout:") && r.stderr.contains("overlap"))
         #expect(!FileManager.default.fileExists(atPath: csv))
@@ -111,7 +132,9 @@ func countedColumns(_ csv: String) -> [[String]] {
     }
 
     @Test func bootWritesTheHeaderAndOneRow() throws {
-        let csv = BenchProcess.temporaryPath("boot.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = tmp.path("boot.csv")
         let r = try BenchProcess.run(["--scenario", "boot", "--memory", "4G", "--mode", "pte", "--csv", csv])
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("boot (4G)\n") && r.stdout.range(of: "pte +no-alloc-remap +full", options: .regularExpression) != nil)
@@ -125,13 +148,15 @@ func countedColumns(_ csv: String) -> [[String]] {
     }
 
     @Test func sweepRowsAreTheProductAndShardsConcatenate() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
         let args = ["sweep", "--scenario", "perm", "--memory", "2G", "--requests", "50",
                     "--walker", "leaf,range,pagewalk", "--lazy", "on,off", "--quiet"]
-        let whole = BenchProcess.temporaryPath("whole.csv")
+        let whole = tmp.path("whole.csv")
         #expect(try BenchProcess.run(args + ["--csv", whole]).status == 0)
         var parts = ""
         for k in 1...4 {
-            let part = BenchProcess.temporaryPath("part\(k).csv")
+            let part = tmp.path("part\(k).csv")
             #expect(try BenchProcess.run(args + ["--shard", "\(k)/4", "--csv", part]).status == 0)
             parts += try String(contentsOfFile: part, encoding: .utf8)
         }

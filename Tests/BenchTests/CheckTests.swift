@@ -64,8 +64,10 @@ import Testing
     }
 
     @Test func checkAgainstAFreshBaselinePassesAndATamperedOneFails() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
         let row = CSVSchema.fields(try ScenarioRunner.run(spec([("scenario", "perm"), ("memory", "1G"), ("requests", "40")])))
-        let path = BenchProcess.temporaryPath("baseline.csv")
+        let path = tmp.path("baseline.csv")
         func write(_ fields: [String]) throws {
             try (CSVSchema.header + "\n" + fields.joined(separator: ",") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }

@@ -97,7 +97,9 @@ import Testing
     }
 
     @Test func seriesWritesOneRowPerSampleAndPlots() throws {
-        let series = BenchProcess.temporaryPath("series.csv"), plots = BenchProcess.temporaryPath("plots")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let series = tmp.path("series.csv"), plots = tmp.path("plots")
         let run = try BenchProcess.run(["run", "--scenario", "churn", "--memory", "4G", "--events", "20", "--sample-every", "10",
                                         "--accesses", "1000", "--series", series, "--quiet"])
         #expect(run.status == 0)
@@ -115,7 +117,7 @@ import Testing
         #expect(try String(contentsOfFile: series, encoding: .utf8) == before)
         // A --series that cannot be written is refused before the run, so the --csv given
         // beside it keeps what it had.
-        let csv = try BenchProcess.file("precious\n", "kept.csv"), folder = FileManager.default.temporaryDirectory.path
+        let csv = try tmp.file("precious\n", "kept.csv"), folder = tmp.folder
         let bad = try BenchProcess.run(["run", "--scenario", "churn", "--memory", "4G", "--events", "5", "--accesses", "1000",
                                         "--series", folder, "--csv", csv, "--quiet"])
         expectOneLineError(bad, naming: "--series: '\(folder)' is a folder")

@@ -47,9 +47,9 @@ import Testing
     }
 
     @Test func estimateIsTheSumOfCostsTimesCounts() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cost-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let file = dir.appendingPathComponent("model.json").path
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let file = tmp.path("model.json")
         try #"{"tlbi": 1000, "dsb_ish": 100, "dsb_ishst": 10, "isb": 1, "store": 0.5, "table": 300}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let r = try ScenarioRunner.run(spec([("scenario", "boot"), ("memory", "1G"), ("mode", "pte"), ("cost-model", file)]))
         let c = r.counters
@@ -72,7 +72,9 @@ import Testing
         ("[1, 2]", "not a JSON object"),
     ])
     func aBadFileIsAOneLineErrorNamingTheOption(_ text: String, _ message: String) throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-cost-\(getpid())-\(abs(text.hashValue)).json").path
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let file = tmp.path("bad-cost.json")
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         do {
             _ = try ScenarioRunner.prepare(spec([("scenario", "boot"), ("memory", "1G"), ("cost-model", file)]))
@@ -91,7 +93,9 @@ import Testing
     }
 
     @Test func theTableFileIsChecked() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("table-\(getpid()).csv").path
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let file = tmp.path("table.csv")
         try "machine,memory,state,ms\nbox,64G,base,0\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(throws: RunError("--table: '\(file)': line 2: expected machine,size,state,milliseconds > 0")) { try CostFit.cells(path: file) }
         let cells = try CostFit.cells(path: "docs/map_mem_v6.10.csv")

@@ -112,7 +112,9 @@ import Testing
     }
 
     @Test func aBrokenDumpNamesItsFileAndLine() throws {
-        let path = BenchProcess.temporaryPath("ptdump.txt")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let path = tmp.path("ptdump.txt")
         var lines = try String(contentsOfFile: Self.dump, encoding: .utf8).components(separatedBy: "\n")
         // The 28M PMD run of the kernel alias, shortened by 1M: misaligned, and a gap.
         lines[2] = lines[2].replacingOccurrences(of: "0xffff000001e00000          28M", with: "0xffff000001d00000          27M")

@@ -8,8 +8,10 @@ import Testing
     private let untimed = "1000000000"
 
     @Test func perfTraceReplaysLinearAddressesAndCountsTheRest() throws {
-        let trace = try BenchProcess.file("ffff000000401008\n        aaaad0c0\nffff800080123450\nffff000000402010\n", "perf-script.txt")
-        let csv = BenchProcess.temporaryPath("perf.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let trace = try tmp.file("ffff000000401008\n        aaaad0c0\nffff800080123450\nffff000000402010\n", "perf-script.txt")
+        let csv = tmp.path("perf.csv")
         let r = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", "perf:" + trace, "--accesses", "10",
                                       "--csv", csv, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -24,13 +26,17 @@ import Testing
     }
 
     @Test func malformedPerfLineIsOneLineNamingFileAndLine() throws {
-        let trace = try BenchProcess.file("ffff000000401008\nnot-an-address\n", "perf-bad.txt")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let trace = try tmp.file("ffff000000401008\nnot-an-address\n", "perf-bad.txt")
         expectOneLineError(try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", "perf:" + trace]),
                            naming: "--trace: perf:\(trace):2: ")
     }
 
     @Test func mixSharesReachTheCSVAndReRun() throws {
-        let csv = BenchProcess.temporaryPath("mix.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = tmp.path("mix.csv")
         let r = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--accesses", "20000", "--image-share", "0.1",
                                       "--vmalloc-share", "0.2", "--user-share", "0.3", "--user-page", "2M", "--user-bytes", "64M",
                                       "--csv", csv, "--quiet"])
@@ -55,7 +61,9 @@ import Testing
 
     /// A trace file has no random choices, but its mix has: --seed applies then.
     @Test func aMixOverATraceFileTakesASeed() throws {
-        let trace = try BenchProcess.file("0xffff000000401008\n", "one.txt")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let trace = try tmp.file("0xffff000000401008\n", "one.txt")
         let plain = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--seed", "3"])
         expectOneLineError(plain, naming: "--seed: ")
         let mixed = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--seed", "3",

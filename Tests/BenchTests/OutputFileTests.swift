@@ -3,13 +3,6 @@ import Foundation
 import Testing
 
 @Suite struct OutputFileTests {
-    /// A fresh folder, its real path (the writer resolves symlinks of existing files).
-    private func folder() throws -> String {
-        let path = BenchProcess.temporaryPath("out")
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        return URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-    }
-
     private func text(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
     private func result() throws -> RunResult {
@@ -17,7 +10,9 @@ import Testing
     }
 
     @Test func rowsReplaceTheFileOnlyWhenFinished() throws {
-        let path = try folder() + "/a.csv"
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let path = tmp.path("a.csv")
         try "OLD\n".write(toFile: path, atomically: false, encoding: .utf8)
         let csv = try CSVOutput(path: path)
         try csv.append(result())
@@ -30,7 +25,9 @@ import Testing
     }
 
     @Test func abandonKeepsTheRowsAndTheEarlierFile() throws {
-        let path = try folder() + "/a.csv"
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let path = tmp.path("a.csv")
         try "OLD\n".write(toFile: path, atomically: false, encoding: .utf8)
         let csv = try CSVOutput(path: path)
         try csv.append(result())
@@ -42,7 +39,9 @@ import Testing
     }
 
     @Test func abandonWithoutRowsLeavesNothing() throws {
-        let path = try folder() + "/a.csv"
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let path = tmp.path("a.csv")
         let csv = try CSVOutput(path: path)
         #expect(csv.abandon() == nil)
         #expect(csv.abandonNote == nil)
@@ -61,7 +60,9 @@ import Testing
     }
 
     @Test func badTargetsAreOneLineErrors() throws {
-        let dir = try folder()
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.folder
         #expect(throws: RunError("--csv: folder '\(dir)/missing' does not exist")) { try CSVOutput(path: dir + "/missing/a.csv") }
         #expect(throws: RunError("--csv: '\(dir)' is a folder; name a file")) { try CSVOutput(path: dir) }
         #expect(throws: RunError("--csv: needs a file name")) { try CSVOutput(path: "") }
@@ -73,7 +74,9 @@ import Testing
     }
 
     @Test func aSymlinkStaysALinkToTheNewRows() throws {
-        let dir = try folder()
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.folder
         try "OLD\n".write(toFile: dir + "/real.csv", atomically: false, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.csv", withDestinationPath: "real.csv")
         try OutputFile.write("new\n", to: dir + "/link.csv", option: "--output")
@@ -83,7 +86,9 @@ import Testing
     }
 
     @Test func wholeTextWritesReplaceOrFailCleanly() throws {
-        let path = try folder() + "/plot.svg"
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let path = tmp.path("plot.svg")
         try OutputFile.write("one", to: path, option: "--output")
         try OutputFile.write("two", to: path, option: "--output")
         #expect(text(path) == "two")
@@ -93,7 +98,9 @@ import Testing
     }
 
     @Test func anOutputThatIsAnInputIsRefused() throws {
-        let dir = try folder()
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.folder
         #expect(FileManager.default.createFile(atPath: dir + "/trace.csv", contents: Data()))
         try FileManager.default.createSymbolicLink(atPath: dir + "/alias.csv", withDestinationPath: "trace.csv")
         let inputs: [(option: String, path: String?)] = [("--layout", nil), ("--ops", dir + "/trace.csv")]
@@ -117,12 +124,16 @@ import Testing
 
     /// A killed sweep leaves the earlier file as it was and its finished rows in FILE.partial.
     @Test func killedSweepKeepsEarlierFileAndPartialRows() throws {
-        let path = try folder() + "/sweep.csv"
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let path = tmp.path("sweep.csv")
         try "OLD\n".write(toFile: path, atomically: false, encoding: .utf8)
         let p = Process()
         p.executableURL = BenchProcess.executable
         p.arguments = ["sweep", "--scenario", "perm", "--memory", "2G", "--requests", "300",
                        "--seed", (1...200).map(String.init).joined(separator: ","), "--quiet", "--csv", path]
+        // Killed, the sweep cannot remove its --jobs scratch folder: it makes it in ours.
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.folder]) { $1 }
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         let deadline = Date().addingTimeInterval(60)

@@ -7,7 +7,9 @@ import Testing
     static let mixed = ["sweep", "--quiet", "--scenario", "boot,perm,repaint,kfence,debug-pagealloc,tlb,mosaic,realm-boot,hotplug", "--memory", "1G,2G"]
 
     @Test func jobsGiveTheSerialRowsByteForByteInTheCounterColumns() throws {
-        let one = BenchProcess.temporaryPath("j1.csv"), three = BenchProcess.temporaryPath("j3.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let one = tmp.path("j1.csv"), three = tmp.path("j3.csv")
         #expect(try BenchProcess.run(Self.mixed + ["--jobs", "1", "--csv", one]).status == 0)
         let r = try BenchProcess.run(Self.mixed + ["--jobs", "3", "--csv", three, "--format", "json"])
         #expect(r.status == 0)
@@ -33,7 +35,9 @@ import Testing
     /// A child killed (as the OOM killer would): one line names the run and the signal,
     /// the rows before it stay in FILE.partial, and the sweep exits 1 as a serial one does.
     @Test func aFailingJobFailsTheSweepAndKeepsTheRowsBeforeIt() throws {
-        let csv = BenchProcess.temporaryPath("killed.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = tmp.path("killed.csv")
         let p = Process()
         p.executableURL = BenchProcess.executable
         p.arguments = ["sweep", "--quiet", "--scenario", "boot", "--memory", "1G,256G,2G", "--mode", "pte", "--repeat", "5",

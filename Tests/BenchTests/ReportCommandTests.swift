@@ -53,12 +53,6 @@ import FoundationXML
         #expect(r.stdout == Self.expected.replacingOccurrences(of: " AF    ", with: " AF NG "))
     }
 
-    static func temporaryFolder() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plots-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     /// A small perm sweep at two memory sizes: runs that share walker and lazy mode.
     static func permSweep(in dir: URL) throws -> String {
         let csv = dir.appendingPathComponent("runs.csv").path
@@ -69,7 +63,9 @@ import FoundationXML
     }
 
     @Test func plotCreatesItsFolderAndLabelsRunsThatShareABar() throws {
-        let dir = try Self.temporaryFolder(), output = dir.appendingPathComponent("a/b/charts")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.url, output = dir.appendingPathComponent("a/b/charts")
         let plot = try BenchProcess.run(["plot", "--input", try Self.permSweep(in: dir), "--output", output.path])
         #expect(plot.status == 0 && plot.stderr.isEmpty)
         let files = ["barriers-perm.svg", "tlbi-perm.svg", "pt-alloc-perm.svg"]
@@ -84,14 +80,18 @@ import FoundationXML
     }
 
     @Test func plotWritesIntoPlotsInTheCurrentFolderByDefault() throws {
-        let dir = try Self.temporaryFolder()
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.url
         let plot = try BenchProcess.run(["plot", "--input", try Self.permSweep(in: dir)], in: dir)
         #expect(plot.status == 0 && plot.stdout.hasPrefix("plots/barriers-perm.svg\n"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("plots/tlbi-perm.svg").path))
     }
 
     @Test func whereKeepsOnlyRowsMatchingEveryCondition() throws {
-        let dir = try Self.temporaryFolder()
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.url
         let plot = try BenchProcess.run(["plot", "--input", try Self.permSweep(in: dir), "--output", dir.path,
                                          "--where", "lazy=on", "--where", "memory_bytes=2G", "--title", "Lazy MMU on"])
         #expect(plot.status == 0)
@@ -106,14 +106,18 @@ import FoundationXML
         (["--where", "lazy=on", "--where", "walker=nope"], "bench: --where: no rows match lazy=on and walker=nope\n"),
     ])
     func badWhereIsAOneLineError(arguments: [String], message: String) throws {
-        let dir = try Self.temporaryFolder()
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.url
         let plot = try BenchProcess.run(["plot", "--input", try Self.permSweep(in: dir), "--output", dir.path] + arguments)
         #expect(plot.status == 1 && plot.stderr == message)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("barriers-perm.svg").path))
     }
 
     @Test func aPlotThatFailsLeavesTheChartsAlreadyThere() throws {
-        let dir = try Self.temporaryFolder()
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let dir = tmp.url
         let old = dir.appendingPathComponent("barriers-perm.svg")
         try Data("<svg>old</svg>".utf8).write(to: old)
         let csv = dir.appendingPathComponent("bad.csv")
@@ -124,9 +128,11 @@ import FoundationXML
     }
 
     @Test func aCSVOfAnotherSchemaIsRefused() throws {
-        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("schema1-\(UUID()).csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = tmp.url.appendingPathComponent("schema1.csv")
         try Data("schema_version,scenario,mpki_proxy\n1,mosaic,0.5\n".utf8).write(to: csv)
-        let plot = try BenchProcess.run(["plot", "--input", csv.path, "--output", FileManager.default.temporaryDirectory.path])
+        let plot = try BenchProcess.run(["plot", "--input", csv.path, "--output", tmp.folder])
         #expect(plot.status == 1)
         let expected = "bench: --input: \(csv.path) is CSV schema 1; bench plot reads schema \(CSVSchema.version) (re-run bench to regenerate it)\n"
         #expect(plot.stderr == expected)

@@ -14,7 +14,9 @@ import Testing
     }
 
     @Test func debugPageallocOnATinyLastBankIsAnError() throws {
-        let layout = try BenchProcess.file(#"{"name": "tiny", "banks": [{"start": "0x40000000", "size": "1G"}, {"start": "0x100000000", "size": "4K"}]}"#,
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let layout = try tmp.file(#"{"name": "tiny", "banks": [{"start": "0x40000000", "size": "1G"}, {"start": "0x100000000", "size": "4K"}]}"#,
                                "tiny.json")
         let r = try BenchProcess.run(["--scenario", "debug-pagealloc", "--layout", layout, "--requests", "10"])
         expectOneLineError(r, naming: "--layout")
@@ -32,7 +34,9 @@ import Testing
     }
 
     @Test func emptyBaselineIsAnError() throws {
-        let path = try BenchProcess.file(CSVSchema.header + "\n", "empty.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let path = try tmp.file(CSVSchema.header + "\n", "empty.csv")
         expectOneLineError(try BenchProcess.run(["check", "--baseline", path, "--quiet"]), naming: "--baseline")
     }
 
@@ -44,8 +48,10 @@ import Testing
     /// Replay rows record their trace's path and SHA-256; check re-runs them while the
     /// file is unchanged and refuses once it changed.
     @Test func replayRowsReRunUntilTheirTraceChanges() throws {
-        let ops = try BenchProcess.file("op,start,size,context\nset_memory_ro,0xffff000040400000,8192,task\n", "ops.csv")
-        let baseline = BenchProcess.temporaryPath("replay-baseline.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let ops = try tmp.file("op,start,size,context\nset_memory_ro,0xffff000040400000,8192,task\n", "ops.csv")
+        let baseline = tmp.path("replay-baseline.csv")
         #expect(try BenchProcess.run(["--scenario", "replay", "--memory", "2G", "--ops", ops, "--csv", baseline, "--quiet"]).status == 0)
         let table = try String(contentsOfFile: baseline, encoding: .utf8)
         #expect(table.contains(ops))
@@ -59,9 +65,11 @@ import Testing
 
     /// JSON-layout rows carry the layout's path, so check can re-run them.
     @Test func jsonLayoutRowsReRun() throws {
-        let layout = try BenchProcess.file(#"{"name": "two", "banks": [{"start": "0x40000000", "size": "1G"}, {"start": "0x100000000", "size": "1G"}]}"#,
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let layout = try tmp.file(#"{"name": "two", "banks": [{"start": "0x40000000", "size": "1G"}, {"start": "0x100000000", "size": "1G"}]}"#,
                                "two.json")
-        let baseline = BenchProcess.temporaryPath("json-baseline.csv")
+        let baseline = tmp.path("json-baseline.csv")
         #expect(try BenchProcess.run(["--scenario", "boot", "--layout", layout, "--csv", baseline, "--quiet"]).status == 0)
         let r = try BenchProcess.run(["check", "--baseline", baseline, "--quiet", "--min-time-ms", untimed])
         #expect(r.status == 0, "\(r.stderr)")
@@ -76,8 +84,10 @@ import Testing
         ["--scenario", "tlb", "--trace", "/nonexistent/t.txt"], ["--scenario", "replay", "--ops", "BADTRACE"],
     ])
     func badInputLeavesAnEarlierCSV(arguments: [String]) throws {
-        let csv = try BenchProcess.file("EARLIER\n", "out.csv")
-        let bad = try BenchProcess.file("op,start,size,context\nset_memory_ro,zzz,4096,task\n", "bad.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = try tmp.file("EARLIER\n", "out.csv")
+        let bad = try tmp.file("op,start,size,context\nset_memory_ro,zzz,4096,task\n", "bad.csv")
         let r = try BenchProcess.run(arguments.map { $0 == "BADTRACE" ? bad : $0 } + ["--csv", csv, "--quiet"])
         #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == "EARLIER\n")
@@ -86,12 +96,14 @@ import Testing
 
     /// `--csv trace.csv --ops trace.csv` emptied and deleted the trace.
     @Test func anOutputThatIsAnInputIsRefused() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
         let text = "op,start,size,context\nset_memory_ro,0xffff000040400000,4096,task\n"
-        let ops = try BenchProcess.file(text, "ops.csv")
+        let ops = try tmp.file(text, "ops.csv")
         let r = try BenchProcess.run(["--scenario", "replay", "--memory", "2G", "--ops", ops, "--csv", ops])
         expectOneLineError(r, naming: "--csv")
         #expect(try String(contentsOfFile: ops, encoding: .utf8) == text)
-        let layout = try BenchProcess.file(#"{"banks": [{"start": "0x40000000", "size": "1G"}]}"#, "l.json")
+        let layout = try tmp.file(#"{"banks": [{"start": "0x40000000", "size": "1G"}]}"#, "l.json")
         expectOneLineError(try BenchProcess.run(["--layout", layout, "--csv", layout]), naming: "--csv")
         #expect(try String(contentsOfFile: layout, encoding: .utf8).hasPrefix("{"))
     }
@@ -106,22 +118,28 @@ import Testing
     @Test(arguments: [#"{"banks": [{"start": "0xffffffffffff0000", "size": "1G"}]}"#,
                       #"{"banks": [{"start": "0x40000000", "size": "1G"}], "kernel": {"start": "0xfffffffffff00000", "size": "16M"}}"#])
     func jsonPastTwoToTheSixtyFourIsAnError(json: String) throws {
-        expectOneLineError(try BenchProcess.run(["--layout", try BenchProcess.file(json, "big.json")]), naming: "--layout")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        expectOneLineError(try BenchProcess.run(["--layout", try tmp.file(json, "big.json")]), naming: "--layout")
     }
 
     /// Op `set_memory_ro,0x0,4096,task` changed the page at PAGE_OFFSET and --verify passed.
     @Test func opsOutsideTheLinearMapNameFileLineAndColumn() throws {
-        let ops = try BenchProcess.file("op,start,size,context\nset_memory_ro,0x0,4096,task\n", "low.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let ops = try tmp.file("op,start,size,context\nset_memory_ro,0x0,4096,task\n", "low.csv")
         let r = try BenchProcess.run(["--scenario", "replay", "--memory", "1G", "--ops", ops, "--verify"])
         expectOneLineError(r, naming: "--ops: \(ops):2:15: ")
-        let walk = try BenchProcess.file("op,start,size,context\nsplit,0x0,0xffff000000000000,task\n", "lowwalk.csv")
+        let walk = try tmp.file("op,start,size,context\nsplit,0x0,0xffff000000000000,task\n", "lowwalk.csv")
         expectOneLineError(try BenchProcess.run(["--scenario", "replay", "--memory", "1G", "--ops", walk, "--walker", "pagewalk"]),
                            naming: "--ops: \(walk):2:")
     }
 
     /// A TLB trace of low addresses walked the linear map; now each access faults.
     @Test func lowTraceAddressesFault() throws {
-        let trace = try BenchProcess.file("0x1000\n0x2000\n", "low.txt")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let trace = try tmp.file("0x1000\n0x2000\n", "low.txt")
         let r = try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--accesses", "10", "--format", "csv"])
         #expect(r.status == 0)
         let row = try #require(CSVTable(parsing: r.stdout).rows.first)
@@ -129,10 +147,12 @@ import Testing
     }
 
     @Test func crlfAndABOMAreAccepted() throws {
-        let ops = try BenchProcess.file("\u{FEFF}op,start,size,context\r\nset_memory_ro,0xffff000040400000,4096,task\r\n", "crlf.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let ops = try tmp.file("\u{FEFF}op,start,size,context\r\nset_memory_ro,0xffff000040400000,4096,task\r\n", "crlf.csv")
         let r = try BenchProcess.run(["--scenario", "replay", "--memory", "2G", "--ops", ops, "--format", "csv"])
         #expect(r.status == 0, "\(r.stderr)")
-        let trace = try BenchProcess.file("\u{FEFF}0xffff000040400000\r\nnope\r\n", "crlf.txt")
+        let trace = try tmp.file("\u{FEFF}0xffff000040400000\r\nnope\r\n", "crlf.txt")
         expectOneLineError(try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace]), naming: "--trace")
     }
 
@@ -140,9 +160,11 @@ import Testing
 
     /// A layout name with a comma, or a trace path with one, shifted the columns.
     @Test func fieldsWithCommasAreQuotedAndReRun() throws {
-        let layout = try BenchProcess.file(#"{"name": "box, two \"banks\"", "banks": [{"start": "0x40000000", "size": "1G"}]}"#, "comma.json")
-        let trace = try BenchProcess.file("0xffff000000400000\n", "a,b.txt")
-        let csv = BenchProcess.temporaryPath("quoted.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let layout = try tmp.file(#"{"name": "box, two \"banks\"", "banks": [{"start": "0x40000000", "size": "1G"}]}"#, "comma.json")
+        let trace = try tmp.file("0xffff000000400000\n", "a,b.txt")
+        let csv = tmp.path("quoted.csv")
         let r = try BenchProcess.run(["--scenario", "tlb", "--layout", layout, "--trace", trace, "--accesses", "5",
                                       "--csv", csv, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -155,7 +177,9 @@ import Testing
 
     /// Fractions rounded to 4 decimals made check report false regressions.
     @Test func fullPrecisionParametersReRunExactly() throws {
-        let csv = BenchProcess.temporaryPath("fraction.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = tmp.path("fraction.csv")
         #expect(try BenchProcess.run(["--scenario", "mosaic", "--memory", "2G", "--split-fraction", "0.00005", "--accesses", "1000",
                                       "--csv", csv, "--quiet"]).status == 0)
         #expect(try CSVTable(contentsOfFile: csv).rows.first?["split_fraction_requested"] == "5e-05")
@@ -177,14 +201,16 @@ import Testing
     /// Every file a row read is fingerprinted, so a changed one is named, not reported as
     /// a regression, and an input that no longer parses is still "changed".
     @Test func changedCostModelsAndUnparseableTracesAreNamed() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
         let costs = #"{"tlbi": 1000, "dsb_ish": 0, "dsb_ishst": 8, "isb": 8, "store": 1.5, "table": 750}"#
-        let model = try BenchProcess.file(costs, "cm.json")
-        let csv = BenchProcess.temporaryPath("cm-baseline.csv")
+        let model = try tmp.file(costs, "cm.json")
+        let csv = tmp.path("cm-baseline.csv")
         #expect(try BenchProcess.run(["--scenario", "boot", "--memory", "1G", "--cost-model", model, "--csv", csv, "--quiet"]).status == 0)
         try costs.replacingOccurrences(of: "1000", with: "2000").write(toFile: model, atomically: true, encoding: .utf8)
         expectOneLineError(try BenchProcess.run(["check", "--baseline", csv, "--quiet", "--min-time-ms", untimed]), naming: "--baseline: line 2: --cost-model")
-        let trace = try BenchProcess.file("0xffff000000400000\n", "t.txt")
-        let tcsv = BenchProcess.temporaryPath("t-baseline.csv")
+        let trace = try tmp.file("0xffff000000400000\n", "t.txt")
+        let tcsv = tmp.path("t-baseline.csv")
         #expect(try BenchProcess.run(["--scenario", "tlb", "--memory", "1G", "--trace", trace, "--accesses", "5", "--csv", tcsv, "--quiet"]).status == 0)
         try "X\n".write(toFile: trace, atomically: true, encoding: .utf8)
         expectOneLineError(try BenchProcess.run(["check", "--baseline", tcsv, "--quiet"]), naming: "--baseline: line 2: --trace")
@@ -212,7 +238,9 @@ import Testing
     /// FILE.partial that then refused every later run. Now it never fails an allocation,
     /// and nothing is created before a run has a row.
     @Test func aHugeFailAfterRunsAndNothingIsLeftBehind() throws {
-        let csv = try BenchProcess.file("EARLIER\n", "huge.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = try tmp.file("EARLIER\n", "huge.csv")
         let r = try BenchProcess.run(["--scenario", "repaint", "--memory", "1G", "--fail-after", "9223372036854775807", "--csv", csv, "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
         let row = try #require(CSVTable(contentsOfFile: csv).rows.first)
@@ -223,7 +251,9 @@ import Testing
     /// A run that dies before its first row (here: killed while it builds a large map)
     /// leaves no FILE.partial to block the next run, and the earlier FILE as it was.
     @Test func aRunKilledBeforeItsFirstRowLeavesNothing() throws {
-        let csv = try BenchProcess.file("EARLIER\n", "killed.csv")
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let csv = try tmp.file("EARLIER\n", "killed.csv")
         let p = Process()
         p.executableURL = BenchProcess.executable
         p.arguments = ["--scenario", "boot", "--memory", "512G", "--mode", "pte", "--csv", csv, "--quiet"]

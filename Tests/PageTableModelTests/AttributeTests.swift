@@ -138,6 +138,7 @@ import Testing
 
     @Test func stextFromJSON() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("stext-\(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try #"{"banks": [{"start": "0x40000000", "size": "4G"}], "kernel": {"start": "0x40200000", "size": "0x1d00000"}, "stext": "0x40210000"}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let layout = try MachineLayout.load(path: path)
@@ -147,6 +148,7 @@ import Testing
     @Test(arguments: ["0x40200800", "0x40100000", "0x41f00000"])
     func stextOutsideTheImageIsRefused(_ stext: String) throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("stext-\(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
         try #"{"banks": [{"start": "0x40000000", "size": "4G"}], "kernel": {"start": "0x40200000", "size": "0x1d00000"}, "stext": "\#(stext)"}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         #expect { try MachineLayout.load(path: path) } throws: { ($0 as? LayoutError)?.description.contains("_stext") == true }

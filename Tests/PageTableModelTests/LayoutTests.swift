@@ -35,6 +35,7 @@ import LinearMap
 
     @Test func jsonLayoutRoundTrip() throws {
         let path = try write(#"{"name": "box", "banks": [{"start": "0x80000000", "size": "2G"}, {"start": "0x880000000", "size": 1073741824}], "kfence": {"start": "0xF0000000", "size": "2M"}}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let l = try MachineLayout.load(path: path)
         #expect(l.name == "box" && l.banks.count == 2 && l.totalBytes == 3 << 30)
         #expect(l.kernelImage.start == 0x8020_0000 && l.kfencePool?.size == 2 << 20)
@@ -53,6 +54,7 @@ import LinearMap
     ])
     func badJSONLayoutsAreRejectedWithTheParameterName(json: String) throws {
         let path = try write(json)
+        defer { try? FileManager.default.removeItem(atPath: path) }
         do {
             _ = try MachineLayout.load(path: path)
             Issue.record("accepted \(json)")

@@ -67,6 +67,7 @@ import TLBModel
     @Test func jsonLayouts() {
         for (i, text) in Self.layouts.enumerated() {
             let path = Self.temporaryFile(text, "layout\(i).json")
+            defer { try? FileManager.default.removeItem(atPath: path) }
             for scenario in ["boot", "perm", "debug-pagealloc"] {
                 expectClean([("scenario", scenario), ("layout", path)], run: true)
             }
@@ -99,6 +100,7 @@ import TLBModel
             if i % 5 == 0 { text = "\u{FEFF}" + text }
             if i % 7 == 0 { text = String(text.prefix(Int(rng.next() % UInt64(text.count + 1)))) }
             let path = Self.temporaryFile(text, "ops\(i).csv")
+            defer { try? FileManager.default.removeItem(atPath: path) }
             expectClean([("scenario", "replay"), ("memory", "256M"), ("ops", path),
                          ("walker", ["leaf", "range", "create-path", "pagewalk"][i % 4])], run: true)
         }
@@ -114,6 +116,7 @@ import TLBModel
         for i in 0..<60 {
             let lines = (0..<(1 + Int(rng.next() % 5))).map { _ in Self.vaLines[Int(rng.next() % UInt64(Self.vaLines.count))] }
             let path = Self.temporaryFile(lines.joined(separator: i % 2 == 0 ? "\r\n" : "\n"), "va\(i).txt")
+            defer { try? FileManager.default.removeItem(atPath: path) }
             expectClean([("scenario", "tlb"), ("memory", "256M"), ("trace", path), ("accesses", "50")], run: true)
         }
     }
@@ -130,6 +133,7 @@ import TLBModel
         for i in 0..<60 {
             let lines = (0..<(1 + Int(rng.next() % 6))).map { _ in Self.perfLines[Int(rng.next() % UInt64(Self.perfLines.count))] }
             let path = Self.temporaryFile(lines.joined(separator: i % 2 == 0 ? "\r\n" : "\n"), "perf\(i).txt")
+            defer { try? FileManager.default.removeItem(atPath: path) }
             expectClean([("scenario", "tlb"), ("memory", "256M"), ("trace", "perf:" + path), ("accesses", "50")], run: true)
         }
     }
