@@ -14,17 +14,16 @@ public struct ChurnCharts: Sendable {
 
     public func charts(_ rows: [[String: String]]) throws(ChartError) -> [ReportCharts.Chart] {
         guard !rows.isEmpty else { return [] }
-        let varying = Self.runColumns.filter { c in Set(rows.map { $0[c] ?? "" }).count > 1 }
+        let runs = Runs(rows: rows, parameters: Self.runColumns)
+        let varying = Self.runColumns.filter(runs.varies)
         let name = { (r: [String: String]) in ([r["variant"] ?? ""] + varying.map { "\(axisName($0)) \(r[$0] ?? "")" }).joined(separator: ", ") }
-        let shared = Self.runColumns.filter { !varying.contains($0) }.compactMap { c in rows[0][c].flatMap { $0.isEmpty ? nil : "\(axisName(c)) \($0)" } }
-        let subtitle = shared.joined(separator: ", ")
+        let subtitle = runs.fixed(excluding: []).map { "\(axisName($0.column)) \($0.value)" }.joined(separator: ", ")
         func value(_ r: [String: String], _ c: String) throws(ChartError) -> Double {
             guard let v = Double(r[c] ?? "") else { throw ChartError("churn series: column \(c) is '\(r[c] ?? "")' at event \(r["event"] ?? "?")") }
             return v
         }
         var charts: [ReportCharts.Chart] = []
-        var variants: [String] = []
-        for r in rows where !variants.contains(r["variant"] ?? "") { variants.append(r["variant"] ?? "") }
+        let variants = firstAppearance(rows.map { $0["variant"] ?? "" })
         let kinds: [(String, String, Double)] = [("PTE", "leaf_pte", 4096), ("+ CONT PTE", "leaf_pte_cont", 4096),
                                                   ("+ PMD", "leaf_pmd", 2 * 1_048_576), ("+ CONT PMD", "leaf_pmd_cont", 2 * 1_048_576)]
         for variant in variants {

@@ -155,7 +155,8 @@ public struct LineChart: Sendable {
     }
 }
 
-private func firstAppearance<T: Hashable>(_ items: [T]) -> [T] {
+/// `items` without repeats, in the order they first appear.
+func firstAppearance<T: Hashable>(_ items: [T]) -> [T] {
     var seen = Set<T>()
     return items.filter { seen.insert($0).inserted }
 }

@@ -217,3 +217,25 @@ struct Rows {
         #expect(try String(contentsOf: file, encoding: .utf8) == "x")
     }
 }
+
+@Suite struct ChurnChartsTests {
+    static func sample(_ variant: String, seed: String, event: Int) -> [String: String] {
+        [ChurnCharts.marker: "1", "variant": variant, "seed": seed, "memory_bytes": String(4 << 30), "mode": "pte", "kernel": "",
+         "event": String(event), "leaf_pte": "10", "leaf_pte_cont": "2", "leaf_pmd": "1", "leaf_pmd_cont": "0",
+         "tlb_reach_entries": "13", "walks_per_1k_accesses": ""]
+    }
+
+    /// A leaves chart per variant, in the order they first appear; a run is named by its
+    /// variant and the run columns that vary (the seed), the subtitle lists the ones all
+    /// rows share with a value (not the empty kernel, nor cpu, which no row has).
+    @Test func runsAreNamedByWhatVariesAndTheSubtitleIsWhatTheyShare() throws {
+        let rows = [Self.sample("collapse", seed: "1", event: 0), Self.sample("arm64", seed: "1", event: 0),
+                    Self.sample("collapse", seed: "2", event: 0), Self.sample("collapse", seed: "1", event: 10)]
+        let charts = try ChurnCharts().charts(rows)
+        #expect(charts.map(\.file) == ["churn-leaves-collapse.svg", "churn-leaves-arm64.svg", "churn-reach.svg"])
+        let reach = charts[2].svg
+        #expect(reach.contains(">memory \(4 << 30), mapping mode pte</text>"))
+        for run in ["collapse, seed 1", "arm64, seed 1", "collapse, seed 2"] { #expect(reach.contains(">\(run)</text>"), "\(run)") }
+        #expect(charts[0].svg.contains(">collapse, seed 2: + CONT PTE</text>") && !charts[0].svg.contains("arm64"))
+    }
+}
