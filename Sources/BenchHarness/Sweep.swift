@@ -1,20 +1,17 @@
 /// The cartesian product of parameter lists, in a fixed order, and the deterministic
 /// slices a batch scheduler can spread over machines.
 public enum Sweep {
-    /// Every combination of `axes`, each resolved and checked as one run; the last axis
-    /// varies fastest. A value a combination does not use is an error naming the option.
-    public static func product(_ axes: [(option: String, values: [String])]) throws(RunError) -> [RunSpec] {
-        try combinations(axes).map { c throws(RunError) in try RunSpec.parse(c) }
-    }
-
-    /// Every combination's option texts, in `product`'s order (what a `--jobs` child is given).
-    public static func combinations(_ axes: [(option: String, values: [String])]) throws(RunError) -> [[(String, String)]] {
+    /// Every combination of `axes`, each resolved and checked as one run, and its option
+    /// texts (what a `--jobs` child is given); the last axis varies fastest. A value a
+    /// combination does not use is an error naming the option.
+    public static func product(_ axes: [(option: String, values: [String])]) throws(RunError)
+        -> (specs: [RunSpec], options: [[(String, String)]]) {
         var combinations: [[(String, String)]] = [[]]
         for axis in axes {
             guard !axis.values.isEmpty, !axis.values.contains("") else { throw RunError("--\(axis.option): empty list item") }
             combinations = combinations.flatMap { c in axis.values.map { c + [(axis.option, $0)] } }
         }
-        return combinations
+        return (try combinations.map { c throws(RunError) in try RunSpec.parse(c) }, combinations)
     }
 
     /// A sweep option's comma-separated items; `\,` is a comma inside an item (a file

@@ -68,8 +68,7 @@ struct Sweep: ParsableCommand {
     func run() throws {
         try Bench.reportingErrors {
             let axes = simulation.given.map { (option: $0.0, values: BenchHarness.Sweep.listItems($0.1)) }
-            let combinations = try BenchHarness.Sweep.combinations(axes)
-            let all = try combinations.map { c throws(RunError) in try RunSpec.parse(c) }
+            let (all, combinations) = try BenchHarness.Sweep.product(axes)
             let (k, n) = try shard.map { s throws(RunError) in try BenchHarness.Sweep.parseShard(s) } ?? (1, 1)
             let jobs = try Jobs.count(jobs, default: Jobs.cores)
             _ = try output.execute(Array(BenchHarness.Sweep.shard(all, k: k, n: n)), csvHeader: k == 1,

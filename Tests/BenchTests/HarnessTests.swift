@@ -5,7 +5,8 @@ func spec(_ pairs: [(String, String)]) throws -> RunSpec { try RunSpec.parse(pai
 
 @Suite struct HarnessTests {
     @Test func sweepProductOrderAndShardSlices() throws {
-        let all = try Sweep.product([("scenario", ["perm"]), ("walker", ["leaf", "range"]), ("lazy", ["on", "off"])])
+        let (all, options) = try Sweep.product([("scenario", ["perm"]), ("walker", ["leaf", "range"]), ("lazy", ["on", "off"])])
+        #expect(options.map { $0.map(\.1).joined(separator: " ") } == ["perm leaf on", "perm leaf off", "perm range on", "perm range off"])
         #expect(all.map { "\($0.walkerLabel)-\($0.values["lazy"]!)" } == ["leaf-on", "leaf-off", "range-on", "range-off"])
         let slices = (1...3).flatMap { Array(Sweep.shard(all, k: $0, n: 3)) }
         #expect(slices.map(\.values.texts) == all.map(\.values.texts))

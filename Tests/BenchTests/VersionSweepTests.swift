@@ -12,7 +12,7 @@ import Testing
     ]
 
     func sweep(_ axes: [(String, String)]) throws -> [RunResult] {
-        try Sweep.product(axes.map { ($0.0, Sweep.listItems($0.1)) }).map { try ScenarioRunner.run($0) }
+        try Sweep.product(axes.map { ($0.0, Sweep.listItems($0.1)) }).specs.map { try ScenarioRunner.run($0) }
     }
 
     /// Every parameter value but the labels.
