@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// A CSV file written row by row as runs finish, through an `OutputFile`: the rows go
 /// to FILE.partial and replace FILE only when every run finished. The header goes out with
@@ -15,12 +16,12 @@ public final class CSVOutput {
 
     public init(path: String, header: Bool = true) throws(RunError) {
         self.path = path
-        file = try OutputFile(path: path, option: "--csv")
+        do { file = try OutputFile(path: path, option: "--csv") } catch { throw RunError(error.description) }
         pendingHeader = header ? CSVSchema.header + "\n" : nil
     }
 
     public func append(_ result: RunResult) throws(RunError) {
-        try file.write(takeHeader() + CSVSchema.row(result) + "\n")
+        do { try file.write(takeHeader() + CSVSchema.row(result) + "\n") } catch { throw RunError(error.description) }
         rowsWritten += 1
     }
 
@@ -31,8 +32,10 @@ public final class CSVOutput {
 
     /// Every run finished: the rows replace FILE.
     public func finish() throws(RunError) {
-        if pendingHeader != nil { try file.write(takeHeader()) }
-        try file.commit()
+        do {
+            if pendingHeader != nil { try file.write(takeHeader()) }
+            try file.commit()
+        } catch { throw RunError(error.description) }
     }
 
     /// The runs failed: any earlier FILE stays. Rows written so far are kept in

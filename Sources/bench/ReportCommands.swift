@@ -104,9 +104,12 @@ struct Plot: ParsableCommand {
             guard !charts.isEmpty else {
                 throw RunError("--input: no rows of boot, perm, repaint, kfence, debug-pagealloc or mosaic, nor churn samples, to plot")
             }
+            do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+                throw RunError("--output: cannot create the folder '\(output)'")
+            }
             for chart in charts {
                 let path = (output as NSString).appendingPathComponent(chart.file)
-                do { try writeReplacing(chart.svg, to: path) } catch { throw RunError("--output: cannot write \(path)") }
+                do throws(OutputError) { try OutputFile.write(chart.svg, to: path, option: "--output") } catch { throw RunError(error.description) }
                 print(path)
             }
         }

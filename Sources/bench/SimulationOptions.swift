@@ -212,12 +212,17 @@ struct OutputOptions: ParsableArguments {
             throw RunError("--series: only the churn scenario has samples; use it with --scenario churn")
         }
         let inputs = specs.flatMap { $0.inputs.map { ("--" + $0.option, Optional($0.path)) } }
-        if let csv { try OutputFile.refuseOverlap(output: csv, inputs: inputs, option: "--csv") }
-        // The run's CSV would be replaced by its samples.
-        if let series { try OutputFile.refuseOverlap(output: series, inputs: inputs, option: "--series", outputs: [("--csv", csv)]) }
+        do {
+            if let csv { try OutputFile.refuseOverlap(output: csv, inputs: inputs, option: "--csv") }
+            // The run's CSV would be replaced by its samples.
+            if let series { try OutputFile.refuseOverlap(output: series, inputs: inputs, option: "--series", outputs: [("--csv", csv)]) }
+        } catch { throw RunError(error.description) }
         let csvFile = try csv.map { path throws(RunError) in try CSVOutput(path: path, header: csvHeader) }
         // Opened before anything runs, so a --series that cannot be written fails first.
-        let seriesFile = try series.map { path throws(RunError) in try OutputFile(path: path, option: "--series") }
+        let seriesFile: OutputFile?
+        do { seriesFile = try series.map { path throws(OutputError) in try OutputFile(path: path, option: "--series") } } catch {
+            throw RunError(error.description)
+        }
         let results: [RunResult]
         let progress = Progress(total: specs.count, quiet: quiet)
         do {
@@ -233,7 +238,7 @@ struct OutputOptions: ParsableArguments {
                 try seriesFile.commit()
             } catch {
                 seriesFile.abandon(keepingPartial: false)
-                throw error
+                throw RunError(error.description)
             }
         }
         switch format {

@@ -1,5 +1,6 @@
 import BenchHarness
 import Foundation
+import Reports
 import Testing
 
 @Suite struct OutputFileTests {
@@ -92,7 +93,7 @@ import Testing
         try OutputFile.write("one", to: path, option: "--output")
         try OutputFile.write("two", to: path, option: "--output")
         #expect(text(path) == "two")
-        #expect(throws: RunError("--output: cannot write '/dev/full' (No space left on device)")) {
+        #expect(throws: OutputError("--output: cannot write '/dev/full' (No space left on device)")) {
             try OutputFile.write("x", to: "/dev/full", option: "--output")
         }
     }
@@ -105,12 +106,12 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: dir + "/alias.csv", withDestinationPath: "trace.csv")
         let inputs: [(option: String, path: String?)] = [("--layout", nil), ("--ops", dir + "/trace.csv")]
         for same in [dir + "/./trace.csv", dir + "/alias.csv", dir + "//trace.csv"] {
-            #expect(throws: RunError("--csv: '\(same)' is also an input (--ops); choose another file")) {
+            #expect(throws: OutputError("--csv: '\(same)' is also an input (--ops); choose another file")) {
                 try OutputFile.refuseOverlap(output: same, inputs: inputs, option: "--csv")
             }
         }
         // Neither exists yet: the same path, spelt differently, is still the same file.
-        #expect(throws: RunError("--csv: '\(dir)/./new.csv' is also an input (--baseline); choose another file")) {
+        #expect(throws: OutputError("--csv: '\(dir)/./new.csv' is also an input (--baseline); choose another file")) {
             try OutputFile.refuseOverlap(output: dir + "/./new.csv", inputs: [("--baseline", dir + "/new.csv")], option: "--csv")
         }
         try OutputFile.refuseOverlap(output: dir + "/other.csv", inputs: inputs, option: "--csv")

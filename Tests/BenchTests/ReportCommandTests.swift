@@ -70,6 +70,8 @@ import FoundationXML
         #expect(plot.status == 0 && plot.stderr.isEmpty)
         let files = ["barriers-perm.svg", "tlbi-perm.svg", "pt-alloc-perm.svg"]
         #expect(plot.stdout == files.map { output.appendingPathComponent($0).path + "\n" }.joined())
+        // Each file replaced whole: no FILE.partial left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == files.sorted())
         let svg = output.appendingPathComponent("barriers-perm.svg")
         let parser = try #require(XMLParser(contentsOf: svg))
         #expect(parser.parse())
@@ -77,6 +79,15 @@ import FoundationXML
         // The two memory sizes label the bars; the title keeps what all runs shared.
         #expect(text.contains(">Barriers per split walker — perm, 20 requests</text>"))
         #expect(text.contains(">1 GiB</text>") && text.contains(">2 GiB</text>") && text.contains(">leaf (f12b435de2f2)</text>"))
+    }
+
+    @Test func anOutputFolderThatCannotBeMadeIsAOneLineError() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let file = try tmp.file("x", "file")
+        let plot = try BenchProcess.run(["plot", "--input", try Self.permSweep(in: tmp.url), "--output", file + "/charts"])
+        #expect(plot.status == 1 && plot.stderr == "bench: --output: cannot create the folder '\(file)/charts'\n")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "x")
     }
 
     @Test func plotWritesIntoPlotsInTheCurrentFolderByDefault() throws {

@@ -197,27 +197,6 @@ struct Rows {
     }
 }
 
-@Suite struct ChartFileTests {
-    @Test func createsTheFolderAndReplacesTheFileWhole() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("chartfile-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let path = root.appendingPathComponent("a/b/chart.svg").path
-        try writeReplacing("<svg>old</svg>", to: path)
-        try writeReplacing("<svg>new</svg>", to: path)
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == "<svg>new</svg>")
-        // No temporary file left beside it.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("a/b").path) == ["chart.svg"])
-    }
-
-    @Test func aFolderThatCannotBeMadeIsAnError() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("chartfile-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data("x".utf8).write(to: file)
-        #expect(throws: (any Error).self) { try writeReplacing("<svg/>", to: file.appendingPathComponent("c.svg").path) }
-        #expect(try String(contentsOf: file, encoding: .utf8) == "x")
-    }
-}
-
 @Suite struct ChurnChartsTests {
     static func sample(_ variant: String, seed: String, event: Int) -> [String: String] {
         [ChurnCharts.marker: "1", "variant": variant, "seed": seed, "memory_bytes": String(4 << 30), "mode": "pte", "kernel": "",

@@ -1,11 +1,12 @@
 import Foundation
 
-/// A text output that never destroys what it replaces: written to `FILE.partial` beside
-/// the target and renamed over it only once complete, so a failure or a kill leaves an
-/// earlier FILE untouched. FILE.partial is created by the first write, so a run that dies
-/// before it has written anything (a trap, a kill) leaves nothing behind. Targets that cannot be renamed over (devices, FIFOs, anything
-/// under /dev or /proc such as /dev/stdout) are written in place. Every write, sync and
-/// close is checked; errors are one line naming `option`.
+/// A text output that never destroys what it replaces (bench's --csv and --series, each
+/// chart of bench plot): written to `FILE.partial` beside the target and renamed over it
+/// only once complete, so a failure or a kill leaves an earlier FILE untouched.
+/// FILE.partial is created by the first write, so a run that dies before it has written
+/// anything (a trap, a kill) leaves nothing behind. Targets that cannot be renamed over
+/// (devices, FIFOs, anything under /dev or /proc such as /dev/stdout) are written in
+/// place. Every write, sync and close is checked; errors are one line naming `option`.
 public final class OutputFile {
     /// The path as the user gave it.
     public let path: String
@@ -19,10 +20,10 @@ public final class OutputFile {
     /// FILE.partial was created by this output (so it is ours to keep or remove).
     private var created = false
 
-    public init(path: String, option: String) throws(RunError) {
+    public init(path: String, option: String) throws(OutputError) {
         self.path = path
         self.option = option
-        guard !path.isEmpty else { throw RunError("\(option): needs a file name") }
+        guard !path.isEmpty else { throw OutputError("\(option): needs a file name") }
         let (target, inPlace) = try Self.destination(path, option: option)
         replacing = inPlace ? nil : target
         writing = inPlace ? target : target + ".partial"
@@ -30,7 +31,7 @@ public final class OutputFile {
     }
 
     /// Opens what is written: the target in place, or a new FILE.partial.
-    private func openTarget() throws(RunError) {
+    private func openTarget() throws(OutputError) {
         descriptor = replacing == nil ? open(writing, O_WRONLY | O_APPEND | O_CLOEXEC)
                                       : open(writing, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else {
@@ -40,13 +41,13 @@ public final class OutputFile {
         created = replacing != nil
     }
 
-    private func leftover() -> RunError {
-        RunError("\(option): '\(writing)' exists, kept from a run that did not finish; move or remove it")
+    private func leftover() -> OutputError {
+        OutputError("\(option): '\(writing)' exists, kept from a run that did not finish; move or remove it")
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
 
-    public func write(_ text: String) throws(RunError) {
+    public func write(_ text: String) throws(OutputError) {
         if descriptor < 0 { try openTarget() }
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
@@ -58,7 +59,7 @@ public final class OutputFile {
     }
 
     /// Makes the text the target's: synced, closed and renamed over it.
-    public func commit() throws(RunError) {
+    public func commit() throws(OutputError) {
         if descriptor < 0 { try openTarget() }
         if replacing != nil, fsync(descriptor) != 0 { throw Self.cannot("write", path, option: option) }
         let closed = close(descriptor)
@@ -82,7 +83,7 @@ public final class OutputFile {
     }
 
     /// Writes `text` to `path` whole or not at all (see the type).
-    public static func write(_ text: String, to path: String, option: String) throws(RunError) {
+    public static func write(_ text: String, to path: String, option: String) throws(OutputError) {
         let file = try OutputFile(path: path, option: option)
         do {
             try file.write(text)
@@ -96,34 +97,34 @@ public final class OutputFile {
     /// Refuses an output that is one of the inputs (by device and inode when both are
     /// files, so `./a.csv` and `a.csv` match), before anything is opened.
     public static func refuseOverlap(output: String, inputs: [(option: String, path: String?)], option: String,
-                                     outputs: [(option: String, path: String?)] = []) throws(RunError) {
+                                     outputs: [(option: String, path: String?)] = []) throws(OutputError) {
         let target = FileIdentity(output)
         for case let (inputOption, path?) in inputs where FileIdentity(path) == target {
-            throw RunError("\(option): '\(output)' is also an input (\(inputOption)); choose another file")
+            throw OutputError("\(option): '\(output)' is also an input (\(inputOption)); choose another file")
         }
         for case let (otherOption, path?) in outputs where FileIdentity(path) == target {
-            throw RunError("\(option): '\(output)' is also the \(otherOption) file; choose another file")
+            throw OutputError("\(option): '\(output)' is also the \(otherOption) file; choose another file")
         }
     }
 
     /// The file to write and whether it is written in place.
-    private static func destination(_ path: String, option: String) throws(RunError) -> (String, Bool) {
+    private static func destination(_ path: String, option: String) throws(OutputError) -> (String, Bool) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             guard errno == ENOENT else { throw cannot("write", path, option: option) }
             let folder = (path as NSString).deletingLastPathComponent
-            guard isFolder(folder.isEmpty ? "." : folder) else { throw RunError("\(option): folder '\(folder)' does not exist") }
+            guard isFolder(folder.isEmpty ? "." : folder) else { throw OutputError("\(option): folder '\(folder)' does not exist") }
             return (path, isSystemPath(absolute(path)))
         }
-        guard info.st_mode & S_IFMT != S_IFDIR else { throw RunError("\(option): '\(path)' is a folder; name a file") }
+        guard info.st_mode & S_IFMT != S_IFDIR else { throw OutputError("\(option): '\(path)' is a folder; name a file") }
         // Through symlinks, so a link to the file stays a link.
         let real = realPath(path) ?? path
         return (real, info.st_mode & S_IFMT != S_IFREG || isSystemPath(absolute(path)) || isSystemPath(real))
     }
 
     /// `code` defaults to errno as the call site reads it, before anything can change it.
-    static func cannot(_ verb: String, _ path: String, option: String, code: Int32 = errno) -> RunError {
-        RunError("\(option): cannot \(verb) '\(path)' (\(String(cString: strerror(code))))")
+    static func cannot(_ verb: String, _ path: String, option: String, code: Int32 = errno) -> OutputError {
+        OutputError("\(option): cannot \(verb) '\(path)' (\(String(cString: strerror(code))))")
     }
 
     private static func isFolder(_ path: String) -> Bool {
@@ -156,4 +157,10 @@ private enum FileIdentity: Equatable {
             self = .path(URL(fileURLWithPath: path).standardizedFileURL.path)
         }
     }
+}
+
+/// An output that cannot be opened, written or replaced: one line naming the option.
+public struct OutputError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
