@@ -115,7 +115,7 @@ public enum Check {
             throw RunError("--baseline: cannot read '\(path)' (no such readable file)")
         }
         let table: CSVTable
-        do { table = try CSVTable(contentsOfFile: path) } catch { throw RunError("--baseline: \(path): \(error)") }
+        do { table = try CSVTable(contentsOfFile: path) } catch { throw RunError("--baseline: \(error)") }
         guard !table.rows.isEmpty else { throw RunError("--baseline: \(path) has no rows to check") }
         let specs = try table.rows.enumerated().map { i, row throws(RunError) in try spec(row: row, line: i + 2) }
         let progress = Progress(total: specs.count, quiet: quiet)

@@ -120,7 +120,7 @@ public enum CostFit {
     /// state), in the file's order.
     public static func cells(path: String) throws(RunError) -> [Cell] {
         let table: CSVTable
-        do { table = try CSVTable(contentsOfFile: path) } catch { throw RunError("--table: '\(InputText.escaped(path))': \(error)") }
+        do { table = try CSVTable(contentsOfFile: path) } catch { throw RunError("--table: \(error)") }
         let header = ["machine", "memory", "state", "ms"]
         guard table.columns == header else { throw RunError("--table: '\(InputText.escaped(path))': the header must be \(header.joined(separator: ","))") }
         var cells: [Cell] = []

@@ -11,6 +11,11 @@ public struct CSVError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// A CSV file that cannot be read, or its parse error, with the file named.
+public struct CSVFileError: Error, Equatable, CustomStringConvertible {
+    public var description: String
+}
+
 /// One CSV record: its fields and the line it starts on (a quoted field may span lines).
 public struct CSVRecord: Sendable, Equatable {
     public var line: Int
@@ -48,8 +53,15 @@ public struct CSVTable: Sendable {
         self.rows = rows
     }
 
-    public init(contentsOfFile path: String) throws {
-        try self.init(parsing: String(contentsOfFile: path, encoding: .utf8))
+    /// Reads and parses the file at `path`; the error names the file.
+    public init(contentsOfFile path: String) throws(CSVFileError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CSVFileError(description: "cannot read '\(path)' (no such readable file)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CSVFileError(description: "'\(path)' is not UTF-8 text; use a CSV file written by bench")
+        }
+        do { try self.init(parsing: text) } catch { throw CSVFileError(description: "'\(path)' \(error)") }
     }
 
     /// Every non-blank record of `text`.

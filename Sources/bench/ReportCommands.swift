@@ -118,7 +118,7 @@ struct Plot: ParsableCommand {
     /// A file's rows; one of another CSV schema is refused rather than misread.
     private func read(_ path: String) throws -> [[String: String]] {
         let rows: [[String: String]]
-        do { rows = try CSVTable(contentsOfFile: path).rows } catch { throw RunError("--input: \(path): \(error)") }
+        do { rows = try CSVTable(contentsOfFile: path).rows } catch { throw RunError("--input: \(error)") }
         if let version = rows.first?["schema_version"], version != String(CSVSchema.version) {
             throw RunError("--input: \(path) is CSV schema \(version); bench plot reads schema \(CSVSchema.version) (re-run bench to regenerate it)")
         }

@@ -114,6 +114,30 @@ func countedColumns(_ csv: String) -> [[String]] {
         #expect(r.stdout.isEmpty)
     }
 
+    /// A CSV input that is missing, not text, or not CSV: one line naming the option and
+    /// the file, not Foundation's error dump.
+    @Test func unreadableCSVInputsAreOneLineErrors() throws {
+        let tmp = try TemporaryFolder()
+        defer { tmp.remove() }
+        let binary = tmp.path("binary.csv")
+        try Data([0xFF, 0xFE, 0x00, 0xC3]).write(to: URL(fileURLWithPath: binary))
+        let ragged = try tmp.file("a,b\n1\n", "ragged.csv")
+        let missing = tmp.path("missing.csv")
+        let cases: [([String], String)] = [
+            (["plot", "--input", missing, "--output", tmp.path("plots")], "--input: cannot read '\(missing)' (no such readable file)"),
+            (["plot", "--input", binary, "--output", tmp.path("plots")], "--input: '\(binary)' is not UTF-8 text; use a CSV file written by bench"),
+            (["check", "--baseline", binary], "--baseline: '\(binary)' is not UTF-8 text; use a CSV file written by bench"),
+            (["check", "--baseline", ragged], "--baseline: '\(ragged)' line 2: 1 fields, but the header names 2"),
+            (["costfit", "--table", ragged], "--table: '\(ragged)' line 2: 1 fields, but the header names 2"),
+        ]
+        for (arguments, message) in cases {
+            let r = try BenchProcess.run(arguments)
+            #expect(r.status == 1, "\(arguments)")
+            #expect(r.stderr == "bench: \(message)\n", "\(arguments)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: tmp.path("plots")))
+    }
+
     @Test func overlappingJSONBanksAreRejected() throws {
         let tmp = try TemporaryFolder()
         defer { tmp.remove() }
