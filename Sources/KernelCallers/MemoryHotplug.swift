@@ -278,12 +278,7 @@ public struct MemoryHotplug {
         let pages = bank.size >> UInt64(g.pageShift)
         return (0..<count).map { _ in
             let n = min(size.draw(&rng), Int(pages))
-            var seen = Set<UInt64>(), backing: [UInt64] = []
-            while backing.count < n {
-                let page = bank.start + rng.below(pages) << UInt64(g.pageShift)
-                if seen.insert(page).inserted { backing.append(layout.va(ofPA: page)) }
-            }
-            return backing
+            return distinctPages(n, from: { layout.va(ofPA: bank.start + rng.below(pages) << UInt64(g.pageShift)) })
         }
     }
 }
