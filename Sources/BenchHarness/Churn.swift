@@ -109,10 +109,8 @@ struct ChurnRun {
         }
         /// `n` distinct free order-0 pages, as linear-map VAs.
         func scattered(_ n: Int) -> [UInt64] {
-            var backing: [UInt64] = []
-            while backing.count < n, let p = pages.next() {
-                if allocatable(p.start) { inUse.insert(p.start); backing.append(p.start) }
-            }
+            let backing = distinctPages(n, from: { pages.next()?.start }, where: allocatable)
+            inUse.formUnion(backing)
             return backing
         }
         /// A free PMD-aligned run of 512 physical pages in one piece, as linear-map VAs.

@@ -234,8 +234,7 @@ public enum ScenarioRunner {
     /// What the map holds at the end, and `--verify`'s checks of it.
     static func describeFinalMap(_ pt: PageTable, _ prepared: Prepared, into result: inout RunResult) throws(RunError) {
         result.tableBytes = pt.allocator.tableBytes
-        result.histogram = pt.leafHistogram()
-        result.directMap = pt.directMapUse()
+        (result.histogram, result.directMap) = pt.leafCensus()
         result.memTotalKB = prepared.layout.memTotalKB(pageTableBytes: pt.allocator.tableBytes)
         if prepared.spec.verify { try verify(pt, prepared, bootFailed: prepared.spec.kind == .boot && result.errors > 0) }
     }

@@ -231,41 +231,39 @@ public struct MemoryHotplug {
     /// free_empty_tables: bottom-up, every table in [start, end) whose entries are all
     /// none is unhooked (a clear of its parent entry), flushed with
     /// __flush_tlb_kernel_pgtable, and freed — a PUD table too (free_empty_pud_table:
-    /// p4d_clear, which is set_swapper_pgd of zero). pgtable_range_aligned always holds
-    /// here: the floor and ceiling (the region's bounds) are aligned to a root entry.
+    /// p4d_clear, which is set_swapper_pgd of zero); never the root (free_empty_p4d_table
+    /// stops before its check without 5 levels). pgtable_range_aligned always holds here:
+    /// the floor and ceiling (the region's bounds) are aligned to a root entry.
     func freeEmptyTables(from start: UInt64, to end: UInt64) {
         pt.beginWalk()
-        var addr = start
-        while addr < end {
-            let next = PageTable.boundary(addr, end, g.size(.pgd))
-            let i = g.index(addr, .pgd)
-            let pgd = pt.read(pt.root, i)
-            if pgd.isValid { freeIfEmpty(.pud, TablePage(pgd), under: pt.root, i, addr, next) }
-            addr = next
-        }
+        freeEmpty(.pgd, pt.root, start, end)
     }
 
-    /// free_empty_pud/pmd/pte_table for `table` (of `level`), reached from `parent[pi]`.
-    private func freeIfEmpty(_ level: Level, _ table: TablePage, under parent: TablePage, _ pi: Int,
-                             _ start: UInt64, _ end: UInt64) {
+    /// free_empty_p4d/pud/pmd/pte_table's loop over `table` (of `level`): each table below
+    /// it in [start, end) is emptied first, then freed if empty.
+    private func freeEmpty(_ level: Level, _ table: TablePage, _ start: UInt64, _ end: UInt64) {
         var addr = start
         while addr < end {
             let next = PageTable.boundary(addr, end, g.size(level))
             let i = g.index(addr, level)
             let entry = pt.read(table, i)
-            // Leaves were cleared by the unmap: what is left below a PUD or PMD is a table.
-            if level != .pte && entry.isValid { freeIfEmpty(level.next, TablePage(entry), under: table, i, addr, next) }
+            // Leaves were cleared by the unmap: what is left above the PTEs is a table.
+            if level != .pte && entry.isValid {
+                let child = TablePage(entry)
+                freeEmpty(level.next, child, addr, next)
+                // The check stops at the first entry in use.
+                if (0..<g.entriesPerTable).allSatisfy({ pt.read(child, $0).isNone }) {
+                    if level == .pgd {
+                        fixmap.setSwapperPGD(pt, i, .zero, rodataReadOnly: true)
+                    } else {
+                        pt.set(level, table, i, .zero)
+                    }
+                    flush.flushKernelPgtable(pt, at: addr)
+                    pt.allocator.free(child, level.next, .kernel)
+                }
+            }
             addr = next
         }
-        // The check stops at the first entry in use.
-        for k in 0..<g.entriesPerTable where !pt.read(table, k).isNone { return }
-        if level == .pud {
-            fixmap.setSwapperPGD(pt, pi, .zero, rodataReadOnly: true)
-        } else {
-            pt.set(Level(rawValue: level.rawValue - 1)!, parent, pi, .zero)
-        }
-        flush.flushKernelPgtable(pt, at: start)
-        pt.allocator.free(table, level, .kernel)
     }
 
     // MARK: Churn
@@ -278,12 +276,7 @@ public struct MemoryHotplug {
         let pages = bank.size >> UInt64(g.pageShift)
         return (0..<count).map { _ in
             let n = min(size.draw(&rng), Int(pages))
-            var seen = Set<UInt64>(), backing: [UInt64] = []
-            while backing.count < n {
-                let page = bank.start + rng.below(pages) << UInt64(g.pageShift)
-                if seen.insert(page).inserted { backing.append(layout.va(ofPA: page)) }
-            }
-            return backing
+            return distinctPages(n, from: { layout.va(ofPA: bank.start + rng.below(pages) << UInt64(g.pageShift)) })
         }
     }
 }

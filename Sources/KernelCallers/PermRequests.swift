@@ -131,6 +131,18 @@ public enum BackingPlacement: String, Sendable, CaseIterable {
     case contiguous
 }
 
+/// The first `count` distinct pages `draw` yields that `allowed` takes, in the order drawn
+/// (fewer if `draw` runs dry): the order-0 pages of a scattered vmalloc backing. A repeat
+/// or a refused page is consumed and skipped.
+public func distinctPages(_ count: Int, from draw: () -> UInt64?,
+                          where allowed: (UInt64) -> Bool = { _ in true }) -> [UInt64] {
+    var seen = Set<UInt64>(), pages: [UInt64] = []
+    while pages.count < count, let page = draw() {
+        if allowed(page), seen.insert(page).inserted { pages.append(page) }
+    }
+    return pages
+}
+
 /// The backing pages of a deterministic stream of vmalloc areas, as linear-map VAs:
 /// area sizes as `PermRequests` draws them; a contiguous area is such a request's run,
 /// a scattered one that many distinct pages drawn from a second stream of the seed.
@@ -156,11 +168,7 @@ public struct AreaBackings: Sequence {
             case .contiguous:
                 return (0..<UInt64(run.pages)).map { run.start + $0 << 12 }
             case .scattered:
-                var seen = Set<UInt64>(), backing: [UInt64] = []
-                while backing.count < run.pages, let p = stream.next() {
-                    if seen.insert(p.start).inserted { backing.append(p.start) }
-                }
-                return backing
+                return distinctPages(run.pages, from: { stream.next()?.start })
             }
         }
     }

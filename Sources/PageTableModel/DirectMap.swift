@@ -29,27 +29,14 @@ public struct DirectMapUse: Equatable, Sendable, Codable {
     }
 }
 
-extension PageTable {
-    /// Bytes of the linear map under each kind of leaf (uncounted walk).
-    public func directMapUse() -> DirectMapUse {
-        var use = DirectMapUse()
-        let g = geometry
-        forEachTable { table, level, base, _ in
-            guard level != .pgd else { return }
-            let size = g.size(level)
-            for i in 0..<g.entriesPerTable {
-                let e = table[i], va = base &+ UInt64(i) &* size
-                guard !e.isNone, level == .pte || !(e.isValid && e.isTable),
-                      va >= LinearMapRange.start, va < LinearMapRange.end else { continue }
-                switch (level, e.isCont) {
-                case (.pte, false): use.pte += size
-                case (.pte, true): use.contPTE += size
-                case (.pmd, false): use.pmd += size
-                case (.pmd, true): use.contPMD += size
-                default: use.pud += size
-                }
-            }
+extension DirectMapUse {
+    /// Adds a `level` table's leaves in the linear map, `size` bytes each.
+    mutating func add(_ t: TableLeaves, _ level: Level, size: UInt64) {
+        switch level {
+        case .pte: (pte, contPTE) = (pte + UInt64(t.linear) * size, contPTE + UInt64(t.linearCont) * size)
+        case .pmd: (pmd, contPMD) = (pmd + UInt64(t.linear) * size, contPMD + UInt64(t.linearCont) * size)
+        case .pud: pud += UInt64(t.linear + t.linearCont) * size
+        case .pgd: break
         }
-        return use
     }
 }

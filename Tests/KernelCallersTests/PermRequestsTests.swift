@@ -47,3 +47,14 @@ import KernelCallers
         try PermRequests(layout: try singleLayout(), count: 1, size: .fixed(pages: 1 << 21), seed: 0)
     }
 }
+
+@Test func distinctPagesSkipRepeatsAndRefusalsButConsumeThem() {
+    var draws: [UInt64] = [5, 3, 5, 7, 2, 3, 9]
+    func draw() -> UInt64? { draws.isEmpty ? nil : draws.removeFirst() }
+    // The second 5 and the refused 7 are drawn and dropped.
+    #expect(distinctPages(3, from: draw, where: { $0 != 7 }) == [5, 3, 2])
+    #expect(draws == [3, 9])
+    // A stream that runs dry gives fewer.
+    #expect(distinctPages(5, from: draw) == [3, 9])
+    #expect(draws.isEmpty)
+}

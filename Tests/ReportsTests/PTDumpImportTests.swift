@@ -60,7 +60,7 @@ import Testing
         let expected = zip(["4k", "64k", "2M", "32M", "1G"], kB).map { name, n in
             "DirectMap\(name):\t" + String(repeating: " ", count: 8 - String(n).count) + "\(n) kB"
         }
-        #expect(pt.directMapUse().meminfoLines(.fourK) == expected)
+        #expect(pt.leafCensus().directMap.meminfoLines(.fourK) == expected)
         #expect(expected[0] == "DirectMap4k:\t    3072 kB")
     }
 
