@@ -83,7 +83,7 @@ public struct MemoryHotplug {
             }
             let i = g.index(addr, .pmd)
             if pt.read(pmds, i).isNone { pt.setPMD(pmds, i, prot.with(outputAddress: memmapBlockPA(addr))) }
-            addr = PageTable.boundary(addr, end, g.size(.pmd))
+            addr = entryEnd(addr, end, g.size(.pmd))
         }
     }
 
@@ -209,7 +209,7 @@ public struct MemoryHotplug {
     private func unmap(_ level: Level, _ table: TablePage, _ start: UInt64, _ end: UInt64, _ freeMapped: Bool) {
         var addr = start
         while addr < end {
-            let next = PageTable.boundary(addr, end, g.size(level))
+            let next = entryEnd(addr, end, g.size(level))
             let i = g.index(addr, level)
             let entry = pt.read(table, i)
             if entry.isNone {
@@ -244,7 +244,7 @@ public struct MemoryHotplug {
     private func freeEmpty(_ level: Level, _ table: TablePage, _ start: UInt64, _ end: UInt64) {
         var addr = start
         while addr < end {
-            let next = PageTable.boundary(addr, end, g.size(level))
+            let next = entryEnd(addr, end, g.size(level))
             let i = g.index(addr, level)
             let entry = pt.read(table, i)
             // Leaves were cleared by the unmap: what is left above the PTEs is a table.

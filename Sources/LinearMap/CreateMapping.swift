@@ -54,11 +54,6 @@ public struct CreateMapping {
         }
     }
 
-    private func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
-        let next = alignDown(addr, size) &+ size
-        return next == 0 || next > end ? end : next
-    }
-
     // MARK: Creating (__create_pgd_mapping)
 
     /// __create_pgd_mapping_locked: one alloc_init_pud per root entry. A new root entry of
@@ -67,7 +62,7 @@ public struct CreateMapping {
                             _ flags: MapFlags) throws(KernelError) {
         var addr = start, pa = phys
         while addr < end {
-            let next = boundary(addr, end, g.size(.pgd))
+            let next = entryEnd(addr, end, g.size(.pgd))
             let i = g.index(addr, .pgd)
             try allocInit(.pud, under: .pgd, pt.root, i, pt.read(pt.root, i), addr, next, pa, prot, flags)
             pa &+= next - addr
@@ -144,7 +139,7 @@ public struct CreateMapping {
                           _ flags: MapFlags) throws(KernelError) {
         var addr = start, pa = phys
         while addr < end {
-            let next = boundary(addr, end, g.size(.pud))
+            let next = entryEnd(addr, end, g.size(.pud))
             let i = g.index(addr, .pud)
             let entry = pt.read(table, i)
             if blockAllowed(.pud, addr, next, pa, flags) && !entry.isTable {
@@ -165,12 +160,12 @@ public struct CreateMapping {
         let contSize = g.contSize(.pmd)
         var addr = start, pa = phys
         while addr < end {
-            let next = boundary(addr, end, contSize)
+            let next = entryEnd(addr, end, contSize)
             let cont = contAllowed(.pmd, table, addr, next, pa, flags)
             if mapPerBlock { fixmap.map(pt, .pmd, table) }
             var a = addr, p = pa
             while a < next {
-                let n = boundary(a, next, g.size(.pmd))
+                let n = entryEnd(a, next, g.size(.pmd))
                 let i = g.index(a, .pmd)
                 let entry = pt.read(table, i)
                 if blockAllowed(.pmd, a, n, p, flags) && !entry.isTable {
@@ -196,7 +191,7 @@ public struct CreateMapping {
         let contSize = g.contSize(.pte)
         var addr = start, pa = phys
         while addr < end {
-            let next = boundary(addr, end, contSize)
+            let next = entryEnd(addr, end, contSize)
             let cont = contAllowed(.pte, table, addr, next, pa, flags)
             let first = prot.setting(cont ? Descriptor.cont : 0).with(outputAddress: pa)
             let i = g.index(addr, .pte), count = Int((next - addr) >> UInt64(g.pageShift))
@@ -223,7 +218,7 @@ public struct CreateMapping {
         let size = g.size(level)
         var addr = start, pa = phys
         while addr < end {
-            let next = boundary(addr, end, size)
+            let next = entryEnd(addr, end, size)
             try splitEntry(level, table, addr, next, pa, flags)
             pa &+= next - addr
             addr = next
@@ -256,7 +251,7 @@ public struct CreateMapping {
         let contSize = g.contSize(level)
         var addr = start
         while addr < end {
-            let next = boundary(addr, end, contSize)
+            let next = entryEnd(addr, end, contSize)
             let i = g.index(addr, level)
             let entry = pt.read(table, i)
             // A PMD group whose blocks NO_BLOCK will split cannot keep its CONT bit.

@@ -80,4 +80,11 @@ public enum VmemmapRange {
 
 @inlinable public func isAligned(_ x: UInt64, _ size: UInt64) -> Bool { x & (size &- 1) == 0 }
 @inlinable public func alignDown(_ x: UInt64, _ size: UInt64) -> UInt64 { x & ~(size &- 1) }
+
+/// pXd_addr_end: the end of the `size` entry (or CONT group) holding `addr`, clipped to
+/// `end`; a boundary that wraps past the top of the address space is `end` too.
+@inlinable public func entryEnd(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
+    let next = alignDown(addr, size) &+ size
+    return next == 0 || next > end ? end : next
+}
 @inlinable public func alignUp(_ x: UInt64, _ size: UInt64) -> UInt64 { (x &+ size &- 1) & ~(size &- 1) }

@@ -56,16 +56,11 @@ extension PageTable {
         beginWalk()
         var addr = start
         while addr < end {
-            let next = Self.boundary(addr, end, geometry.size(.pgd))
+            let next = entryEnd(addr, end, geometry.size(.pgd))
             let pgd = read(root, geometry.index(addr, .pgd))
             if pgd.isValid { try walkLevel(.pud, TablePage(pgd), addr, next, presentInvalid, &callbacks) }
             addr = next
         }
-    }
-
-    @inlinable public static func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
-        let next = alignDown(addr, size) &+ size
-        return next == 0 || next > end ? end : next
     }
 
     /// PUD or PMD entries of one table: callback, then descend unless the callback said
@@ -76,7 +71,7 @@ extension PageTable {
         let size = geometry.size(level)
         var addr = start
         while addr < end {
-            let next = Self.boundary(addr, end, size)
+            let next = entryEnd(addr, end, size)
             let i = geometry.index(addr, level)
             var entry = read(table, i)
             if entry.isPresent(presentInvalid: presentInvalid) {

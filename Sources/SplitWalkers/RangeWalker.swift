@@ -51,12 +51,6 @@ private struct RangeSplit {
     /// With no flag, nothing under an entry the range covers whole needs splitting.
     private var coveredIsDone: Bool { !noBlock && !noCont }
 
-    /// The end of the entry (or group) of `size` holding `addr`, clipped to `end`.
-    private func boundary(_ addr: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
-        let next = alignDown(addr, size) &+ size
-        return next == 0 || next > end ? end : next
-    }
-
     /// Where to continue after [addr, next), which is covered whole: past every
     /// following entry the range also covers whole when nothing can force a split there.
     private func skip(_ next: UInt64, _ end: UInt64, _ size: UInt64) -> UInt64 {
@@ -77,7 +71,7 @@ private struct RangeSplit {
         let size = g.size(level)
         var addr = start
         while addr < end {
-            let next = boundary(addr, end, size)
+            let next = entryEnd(addr, end, size)
             let covered = isAligned(addr | next, size)
             if covered && coveredIsDone {
                 addr = skip(next, end, size)
@@ -112,7 +106,7 @@ private struct RangeSplit {
         let size = g.contSize(.pmd)
         var addr = start
         while addr < end {
-            let next = boundary(addr, end, size)
+            let next = entryEnd(addr, end, size)
             if isAligned(addr | next, size) && coveredIsDone {
                 addr = skip(next, end, size)
                 continue
@@ -130,7 +124,7 @@ private struct RangeSplit {
         let size = g.contSize(.pte)
         var addr = start
         while addr < end {
-            let next = boundary(addr, end, size)
+            let next = entryEnd(addr, end, size)
             if isAligned(addr | next, size) && !noCont {
                 addr = skip(next, end, size)
                 continue
