@@ -4,11 +4,14 @@ import Foundation
 public enum CalibrationKind: String, Codable, Sendable {
     /// memset of the bytes written into fresh pages: the operation allocated tables.
     case firstTouch = "first-touch"
-    /// Walks and stores over the run's own tables, one per descriptor written: the
-    /// operation rewrote descriptors in place (`WalkRewrite`).
+    /// Descents and runs of stores over the run's own tables, as many as it made and
+    /// wrote: the operation rewrote descriptors in place, or wrote none (`WalkRewrite`).
     case walkRewrite = "walk-rewrite"
-    /// The run's trace walked through the same tables with no TLB: the operation wrote nothing.
+    /// The run's trace walked through the same tables with no TLB: a TLB run.
     case bareWalk = "bare-walk"
+    /// No reference: the operation made no descent and wrote nothing (a mosaic that splits
+    /// nothing, W1 returning early on a PTE map), so nothing does its kind of work.
+    case none
 }
 
 /// Timings are reported against a reference doing the same kind of work at the same

@@ -86,20 +86,16 @@ struct ChurnRun {
         // A sample reads the whole map and runs a trace through a fresh TLB: the observer's
         // work, untimed and outside perfcheck's bracket.
         func sample() {
-            if bracketed { splitbench_measure_end() }
-            let start = Calibration.cpuNow()
-            defer {
-                sampleNs += Calibration.cpuNow() - start
-                if bracketed { splitbench_measure_begin() }
+            sampleNs += ScenarioRunner.untimed(bracketed: bracketed) {
+                var s = ChurnSample(event: event, liveAreas: live.count, histogram: pt.leafHistogram(),
+                                    tableBytes: pt.allocator.tableBytes, counters: pt.counters.since(startCounters),
+                                    pagesAllocated: pt.allocator.pagesAllocated - startAllocated,
+                                    pagesFreed: pt.allocator.pagesFreed - startFreed, setMemoryCalls: calls,
+                                    cacheBlocks: cache.blockCount)
+                tlb = try? tlbRun.run(pt, layout)
+                s.walksPer1k = tlb?.walksPer1kAccesses
+                samples.append(s)
             }
-            var s = ChurnSample(event: event, liveAreas: live.count, histogram: pt.leafHistogram(),
-                                tableBytes: pt.allocator.tableBytes, counters: pt.counters.since(startCounters),
-                                pagesAllocated: pt.allocator.pagesAllocated - startAllocated,
-                                pagesFreed: pt.allocator.pagesFreed - startFreed, setMemoryCalls: calls,
-                                cacheBlocks: cache.blockCount)
-            tlb = try? tlbRun.run(pt, layout)
-            s.walksPer1k = tlb?.walksPer1kAccesses
-            samples.append(s)
         }
         /// A page the page allocator can hand out: free, and its alias mapped as RAM is
         /// (boot leaves some image-adjacent pages invalid; the map's read-only text alias).

@@ -154,8 +154,13 @@ public enum ScenarioRunner {
                     result.calibrationKind = calibrationKind(result, prepared, pt.geometry)
                 }
                 if result.calibrationKind == .walkRewrite {
-                    let count = max(result.counters.totalEntriesWritten, 512)
-                    rewrite.times.append(Calibration.time { rewrite.loads = WalkRewrite.run(pt, layout, count: count) })
+                    var repeats = 1
+                    let ns = Calibration.time {
+                        (rewrite.loads, repeats) = WalkRewrite.run(pt, layout, descents: result.counters.walks,
+                                                                   stores: result.counters.totalEntriesWritten)
+                    }
+                    rewrite.times.append(ns / UInt64(repeats))
+                    rewrite.loads /= repeats
                 }
                 return ns
             }.ns)
@@ -178,6 +183,8 @@ public enum ScenarioRunner {
                 return Calibration.cpuNow() - start
             }.ns
             result.calibrationBytes = UInt64(loads) * 8
+        case .none:
+            break
         case .firstTouch:
             last = nil
             // Calibrated with the tables freed, so the process never holds both.
@@ -187,17 +194,18 @@ public enum ScenarioRunner {
         return result
     }
 
-    /// A run that walked a trace and wrote no descriptors is timed against the bare walk
-    /// of that trace; one that filled new tables (they can hold at least a quarter of what
+    /// A TLB run (its operation is the trace) is timed against the bare walk of that
+    /// trace; one that filled new tables (they can hold at least a quarter of what
     /// it wrote: a split writes each new table whole, a mosaic then rewrites it) against a
     /// memset of the bytes written into fresh pages, whose pages fault in as the tables'
-    /// do; the rest rewrote descriptors in place, scattered over the map, and walk the map
-    /// as often.
+    /// do; the rest rewrote descriptors in place (or only walked) and descend the map and
+    /// store as often (`WalkRewrite`), unless they did neither.
     static func calibrationKind(_ result: RunResult, _ prepared: Prepared, _ geometry: Geometry) -> CalibrationKind {
         let written = result.counters.totalEntriesWritten
-        if prepared.tlbRun != nil && written == 0 { return .bareWalk }
+        if case .tlb = prepared.spec.scenario { return .bareWalk }
         let filled = result.pagesAllocated * geometry.entriesPerTable
-        return filled * 4 >= written && result.pagesAllocated > 0 ? .firstTouch : .walkRewrite
+        if filled * 4 >= written && result.pagesAllocated > 0 { return .firstTouch }
+        return result.counters.walks == 0 && written == 0 ? .none : .walkRewrite
     }
 
     /// Builds the starting map (untimed), then times the operation; its counts go into
@@ -319,7 +327,7 @@ public enum ScenarioRunner {
         case .tlb:
             do { return Outcome(tlb: try prepared.tlbRun!.run(pt, layout)) } catch { return Outcome(errors: 1) }
         case .mosaic(let m):
-            return mosaic(pt, m, prepared)
+            return mosaic(pt, m, prepared, counting: counting)
         case .realmBoot(let r):
             guard let buffers = try? realmBuffers(r, layout) else { return Outcome(errors: 1) }
             let done = RealmBoot(pt: pt, layout: layout, context: context).run(buffers)
@@ -338,9 +346,21 @@ public enum ScenarioRunner {
         }
     }
 
+    /// Runs `body`, work inside `operate` that observes the map rather than being the
+    /// operation, outside perfcheck's callgrind bracket (open when `bracketed`); its CPU
+    /// time, which the operation's time leaves out (`Outcome.untimedNs`).
+    static func untimed(bracketed: Bool, _ body: () -> Void) -> UInt64 {
+        if bracketed { splitbench_measure_end() }
+        let start = Calibration.cpuNow()
+        body()
+        let ns = Calibration.cpuNow() - start
+        if bracketed { splitbench_measure_begin() }
+        return ns
+    }
+
     /// W1 splits page by page, so each chunk ends as PTEs and its neighbours keep the
     /// largest mappings they can; the range walkers split the chunk in one call.
-    static func mosaic(_ pt: PageTable, _ m: MosaicSpec, _ prepared: Prepared) -> Outcome {
+    static func mosaic(_ pt: PageTable, _ m: MosaicSpec, _ prepared: Prepared, counting: Bool) -> Outcome {
         let walker = makeWalker(m.walker, options: WalkerOptions(context: prepared.context))
         let step = m.walker == .leaf ? pt.geometry.pageSize : pt.geometry.size(.pmd)
         let done = try? pt.mosaicSplit(fraction: m.fraction, seed: m.seed,
@@ -349,9 +369,13 @@ public enum ScenarioRunner {
         }
         guard let done else { return Outcome(errors: 1) }
         // What the walker really split: W1 returns early on a PTE-mapped kernel, leaving
-        // the chunks it was handed (the kernel alias's blocks) as they were.
-        let left = pt.blockChunks(from: prepared.layout.linearStart, to: prepared.layout.linearEnd)
-        return Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.chunks - left) / Double(done.chunks))
+        // the chunks it was handed (the kernel alias's blocks) as they were. A census of
+        // the whole map, not the operation.
+        var left = 0
+        let census = untimed(bracketed: counting) { left = pt.blockChunks(from: prepared.layout.linearStart, to: prepared.layout.linearEnd) }
+        var outcome = Outcome(issued: done.splitChunks, splitFraction: done.chunks == 0 ? 0 : Double(done.chunks - left) / Double(done.chunks))
+        outcome.untimedNs = census
+        return outcome
     }
 
     static func realmBuffers(_ r: RealmBootSpec, _ layout: MachineLayout) throws(LayoutError) -> RealmBoot.Buffers {

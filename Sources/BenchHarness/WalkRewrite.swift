@@ -3,22 +3,43 @@ import PageTableModel
 import TLBModel
 
 /// The reference of an operation that rewrote descriptors in place (`calib_kind`
-/// walk-rewrite): as many root-to-leaf walks through the run's own tables as it wrote
-/// descriptors, each at a page drawn uniformly from RAM, storing the leaf back. Such an
-/// operation is dependent loads into tables the size of the map plus a store each, so
-/// its time follows the host's memory latency; a memset of the few bytes it wrote sits
-/// in L1 and does not.
+/// walk-rewrite), shaped like it: as many root-to-leaf descents through the run's own
+/// tables as it made (`walks`), each at a page drawn uniformly from RAM, and its
+/// descriptors written shared out among them as runs of consecutive entries stored back
+/// along the leaf table (a new descent where a table ends). A set_memory_* range is a few
+/// descents and long runs; debug-pagealloc one descent per page. Either way its time
+/// follows the host's memory latency and the stores, which a memset of the few bytes
+/// written, sitting in L1, does not.
 enum WalkRewrite {
-    /// Walks `count` seeded addresses of `layout`'s RAM through `pt`, storing each leaf
-    /// descriptor back as it was (the map is unchanged); the descriptors loaded.
-    static func run(_ pt: PageTable, _ layout: MachineLayout, count: Int) -> Int {
+    /// Below this many descents plus stores the reference is repeated (its time divided
+    /// back), so the clock's own cost does not dominate it.
+    static let minimumTouches = 512
+
+    /// Does `descents` descents storing `stores` descriptors back as they were (the map is
+    /// unchanged) through `pt`, repeated up to `minimumTouches`; the descriptors loaded and
+    /// the repeats.
+    static func run(_ pt: PageTable, _ layout: MachineLayout, descents: Int, stores: Int) -> (loads: Int, repeats: Int) {
+        let descents = max(descents, 1), repeats = max(1, minimumTouches / (descents + stores))
         var trace = UniformTrace(space: AddressSpace(layout: layout), seed: 0x5eed)
         // A zero the optimiser cannot see, so each store stays a store of a loaded value.
         let unchanged = UInt64(truncatingIfNeeded: Calibration.now() >> 63)
         var loads = 0
-        for _ in 0..<count {
-            loads &+= BareWalk.walk(pt, trace.next()) { table, index, e in table[index] = Descriptor(raw: e.raw ^ unchanged) }
+        for _ in 0..<repeats {
+            for d in 0..<descents {
+                // The first `stores % descents` runs take one store more.
+                var left = stores / descents + (d < stores % descents ? 1 : 0), va = trace.next()
+                repeat {
+                    var stored = 0
+                    let depth = BareWalk.walk(pt, va) { table, index, _ in
+                        stored = min(left, pt.geometry.entriesPerTable - index)
+                        for i in index..<index + stored { table[i] = Descriptor(raw: table[i].raw ^ unchanged) }
+                    }
+                    loads &+= depth + max(stored - 1, 0)
+                    left -= stored
+                    va &+= UInt64(stored) &* pt.geometry.size(Level(rawValue: depth - 1)!)
+                } while left > 0
+            }
         }
-        return loads
+        return (loads, repeats)
     }
 }
