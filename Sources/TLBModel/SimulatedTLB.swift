@@ -144,8 +144,9 @@ public final class SimulatedTLB {
     private let batch: UnsafeMutablePointer<UInt64>
     /// Per batched address, the table descriptor its walk descends through next (0: done).
     private let cursors: UnsafeMutablePointer<UInt64>
-    /// Per batched address, the last descriptor its walk read, the table descriptor
-    /// pointing at the table it was read from, and the reads (0: not a kernel-half VA).
+    /// Per batched address, the last descriptor its walk read, and without a walk cache
+    /// the table descriptor pointing at the table it was read from and the reads (0: not
+    /// a kernel-half VA).
     private let leaves: UnsafeMutablePointer<UInt64>
     private let leafTables: UnsafeMutablePointer<UInt64>
     private let depths: UnsafeMutablePointer<Int>
@@ -171,8 +172,9 @@ public final class SimulatedTLB {
                 let table = cursors[k]
                 guard table != 0 else { continue }
                 let e = TablePage(Descriptor(raw: table))[Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)]
+                // Stored either way: a last-level load whose value went unused would be dropped.
+                leaves[k] = e.raw
                 if keepEnds {
-                    leaves[k] = e.raw
                     leafTables[k] = table
                     depths[k] = level &+ 1
                 }
