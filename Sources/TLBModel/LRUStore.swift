@@ -15,18 +15,18 @@ struct LRUStore {
     let values: UnsafeMutablePointer<UInt64>
     /// Larger than any stamp given out so far.
     var clock: UInt64 = 1
-    /// Fully associative structures with many ways find a key through an
+    /// Fully associative structures with many ways (`indexed`) find a key through an
     /// open-addressing index (linear probing, slot numbers, -1 free) instead of a scan.
-    let index: UnsafeMutablePointer<Int32>?
+    /// Without `indexed`, the index and the list below are one unused element each.
+    let indexed: Bool
+    let index: UnsafeMutablePointer<Int32>
     let indexShift: UInt64
     let indexMask: Int
     /// Recency list of the indexed kind: neighbours per slot, -1 at the ends.
-    let newer: UnsafeMutablePointer<Int32>?
-    let older: UnsafeMutablePointer<Int32>?
+    let newer: UnsafeMutablePointer<Int32>
+    let older: UnsafeMutablePointer<Int32>
     var head: Int32 = 0
     var tail: Int32 = 0
-    /// `index != nil`: tested once per operation, then the pointers are used unwrapped.
-    let indexed: Bool
 
     static let scanLimit = 16
 
@@ -41,38 +41,31 @@ struct LRUStore {
         values = .allocate(capacity: entries)
         values.initialize(repeating: 0, count: entries)
         indexed = sets == 1 && ways > Self.scanLimit
-        if indexed {
-            // Sparse (at most 1/16 full): probe runs are almost always one slot long, so
-            // the probe and `unindex` loops end where the branch predictor expects.
-            var bits = 3
-            while 1 << bits < 16 * ways { bits += 1 }
-            index = .allocate(capacity: 1 << bits)
-            index!.initialize(repeating: -1, count: 1 << bits)
-            indexShift = UInt64(64 - bits)
-            indexMask = (1 << bits) - 1
-            newer = .allocate(capacity: ways)
-            older = .allocate(capacity: ways)
-            for slot in 0..<ways {
-                newer![slot] = Int32(slot - 1)
-                older![slot] = slot + 1 < ways ? Int32(slot + 1) : -1
-            }
-            tail = Int32(ways - 1)
-        } else {
-            index = nil
-            indexShift = 0
-            indexMask = 0
-            newer = nil
-            older = nil
+        // Sparse (at most 1/16 full): probe runs are almost always one slot long, so
+        // the probe and `unindex` loops end where the branch predictor expects.
+        var bits = 0
+        while indexed && 1 << bits < 16 * ways { bits += 1 }
+        index = .allocate(capacity: 1 << bits)
+        index.initialize(repeating: -1, count: 1 << bits)
+        indexShift = UInt64(64 - bits)
+        indexMask = (1 << bits) - 1
+        let listed = indexed ? ways : 1
+        newer = .allocate(capacity: listed)
+        older = .allocate(capacity: listed)
+        for slot in 0..<listed {
+            newer[slot] = Int32(slot - 1)
+            older[slot] = slot + 1 < listed ? Int32(slot + 1) : -1
         }
+        tail = Int32(listed - 1)
     }
 
     func deallocate() {
         keys.deallocate()
         stamps.deallocate()
         values.deallocate()
-        index?.deallocate()
-        newer?.deallocate()
-        older?.deallocate()
+        index.deallocate()
+        newer.deallocate()
+        older.deallocate()
     }
 
     var entries: Int { sets * ways }
@@ -86,7 +79,6 @@ struct LRUStore {
     /// one is scanned.
     @inline(__always) func find(_ key: UInt64, tag: UInt64) -> Int {
         if indexed {
-            let index = index.unsafelyUnwrapped
             var i = home(key)
             while true {
                 let slot = Int(index[i])
@@ -116,24 +108,30 @@ struct LRUStore {
     }
 
     /// Puts `key` (of tag `tag`) in a free way of its set, else in place of the least
-    /// recently used one. Returns the slot and the key evicted (0 if none).
-    @inline(__always) mutating func insert(_ key: UInt64, tag: UInt64, value: UInt64) -> (slot: Int, evicted: UInt64) {
+    /// recently used one. Returns the slot (its `values` entry is the caller's to set)
+    /// and the key evicted (0 if none).
+    @inline(__always) mutating func insert(_ key: UInt64, tag: UInt64) -> (slot: Int, evicted: UInt64) {
         if indexed {
-            let victim = Int(tail), index = index.unsafelyUnwrapped
+            let victim = Int(tail)
             let evicted = keys[victim]
             if evicted != 0 { unindex(victim) }
             keys[victim] = key
-            values[victim] = value
             var i = home(key)
             while index[i] >= 0 { i = (i &+ 1) & indexMask }
             index[i] = tail
-            moveToHead(tail)
+            // The tail to the head (with more than 16 ways they differ).
+            let n = newer[victim]
+            older[Int(n)] = -1
+            tail = n
+            newer[victim] = -1
+            older[victim] = head
+            newer[Int(head)] = Int32(truncatingIfNeeded: victim)
+            head = Int32(truncatingIfNeeded: victim)
             return (victim, evicted)
         }
         let victim = stampVictim(set(of: tag))
         let evicted = keys[victim]
         keys[victim] = key
-        values[victim] = value
         stamps[victim] = clock
         clock &+= 1
         return (victim, evicted)
@@ -157,14 +155,15 @@ struct LRUStore {
 
     mutating func remove(_ slot: Int) {
         guard keys[slot] != 0 else { return }
-        unindex(slot)
+        if indexed {
+            unindex(slot)
+            moveToTail(Int32(slot))
+        }
         keys[slot] = 0
-        if index != nil { moveToTail(Int32(slot)) }
     }
 
     @inline(__always) private mutating func moveToHead(_ slot: Int32) {
         guard slot != head else { return }
-        let newer = newer.unsafelyUnwrapped, older = older.unsafelyUnwrapped
         // `unlink` knowing that a slot other than the head has a newer neighbour.
         let n = newer[Int(slot)], o = older[Int(slot)]
         older[Int(n)] = o
@@ -176,7 +175,7 @@ struct LRUStore {
     }
 
     private mutating func moveToTail(_ slot: Int32) {
-        guard slot != tail, let newer, let older else { return }
+        guard slot != tail else { return }
         unlink(slot)
         older[Int(slot)] = -1
         newer[Int(slot)] = tail
@@ -186,7 +185,6 @@ struct LRUStore {
 
     /// Takes `slot` out of the list (it is not both head and tail: ways > 1).
     @inline(__always) private mutating func unlink(_ slot: Int32) {
-        guard let newer, let older else { return }
         let n = newer[Int(slot)], o = older[Int(slot)]
         if n >= 0 { older[Int(n)] = o } else { head = o }
         if o >= 0 { newer[Int(o)] = n } else { tail = n }
@@ -194,7 +192,7 @@ struct LRUStore {
 
     mutating func removeAll() {
         keys.update(repeating: 0, count: entries)
-        if let index { index.update(repeating: -1, count: indexMask + 1) }
+        index.update(repeating: -1, count: indexMask + 1)
     }
 
     @inline(__always) private func home(_ key: UInt64) -> Int {
@@ -204,8 +202,6 @@ struct LRUStore {
     /// Drops `slot` from the index, shifting later members of its probe run back so
     /// every key stays reachable from its home position.
     @inline(__always) private mutating func unindex(_ slot: Int) {
-        guard indexed else { return }
-        let index = index.unsafelyUnwrapped
         var hole = home(keys[slot])
         while Int(index[hole]) != slot { hole = (hole &+ 1) & indexMask }
         var j = hole

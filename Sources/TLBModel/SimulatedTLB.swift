@@ -136,15 +136,17 @@ public final class SimulatedTLB {
     /// Addresses drawn ahead of `run`'s accesses. While walks are happening, the walks
     /// of a batch are done first, level by level (uncounted, no TLB state touched):
     /// the loads of one level are independent, so the host's cache misses on a large
-    /// map's tables overlap instead of queueing behind each access's own walk. Where
-    /// each walk ended is kept, so without a walk cache an access that misses reads no
-    /// descriptor again (the tables cannot change during `run`).
+    /// map's tables overlap instead of queueing behind each access's own walk. Without
+    /// a walk cache, where each walk ended is kept, so an access that misses reads no
+    /// descriptor again (the tables cannot change during `run`); with one (the walk
+    /// starts below the root), the loads only bring the tables into the host's cache.
     private static let batch = 16
     private let batch: UnsafeMutablePointer<UInt64>
     /// Per batched address, the table descriptor its walk descends through next (0: done).
     private let cursors: UnsafeMutablePointer<UInt64>
-    /// Per batched address, the last descriptor its walk read, the table descriptor
-    /// pointing at the table it was read from, and the reads (0: not a kernel-half VA).
+    /// Per batched address, the last descriptor its walk read, and without a walk cache
+    /// the table descriptor pointing at the table it was read from and the reads (0: not
+    /// a kernel-half VA).
     private let leaves: UnsafeMutablePointer<UInt64>
     private let leafTables: UnsafeMutablePointer<UInt64>
     private let depths: UnsafeMutablePointer<Int>
@@ -152,20 +154,30 @@ public final class SimulatedTLB {
     private func touchWalks(_ n: Int) {
         // As `walk` would: the accesses must not read `depths` no walk filled in.
         guard let root else { preconditionFailure("attach the TLB to a page table first") }
+        // One copy per case: the test of `keepEnds` stays out of the loops.
+        if hasWalkCache { descend(n, from: root, keepEnds: false) } else { descend(n, from: root, keepEnds: true) }
+    }
+
+    @inline(__always) private func descend(_ n: Int, from root: TablePage, keepEnds: Bool) {
         // Locals: stores through the buffers would otherwise reload these per address.
         let batch = batch, cursors = cursors, leaves = leaves, leafTables = leafTables, depths = depths
         let start = Descriptor.table(at: root.address, pxnTable: false).raw
         // Only kernel-half addresses index the tables: a lower one would load an alias.
         for k in 0..<n {
             cursors[k] = VirtualAddress(batch[k]) == nil ? 0 : start
-            depths[k] = 0
+            if keepEnds { depths[k] = 0 }
         }
         for level in 0..<4 {
-            for k in 0..<n where cursors[k] != 0 {
-                let e = TablePage(Descriptor(raw: cursors[k]))[Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)]
+            for k in 0..<n {
+                let table = cursors[k]
+                guard table != 0 else { continue }
+                let e = TablePage(Descriptor(raw: table))[Int(truncatingIfNeeded: (batch[k] &>> Self.levelShift(level)) & 511)]
+                // Stored either way: a last-level load whose value went unused would be dropped.
                 leaves[k] = e.raw
-                leafTables[k] = cursors[k]
-                depths[k] = level &+ 1
+                if keepEnds {
+                    leafTables[k] = table
+                    depths[k] = level &+ 1
+                }
                 cursors[k] = level < 3 && e.isValid && e.isTable ? e.raw : 0
             }
         }
@@ -266,7 +278,7 @@ public final class SimulatedTLB {
             if level < 3 && e.isTable {
                 if hasWalkCache {
                     let (key, tag) = Self.walkCacheKey(va, level)
-                    _ = walkCache.insert(key, tag: tag, value: e.raw)
+                    walkCache.values[walkCache.insert(key, tag: tag).slot] = e.raw
                 }
                 table = TablePage(e)
                 level &+= 1
@@ -312,6 +324,7 @@ public final class SimulatedTLB {
         case .pageAllLevels(let va):
             drop(from: alignDown(va, 4096), to: alignDown(va, 4096) &+ 4096)
             // Not last-level only: the walk-cache entries on the VA's path go too.
+            guard hasWalkCache else { return }
             for l in 0...2 {
                 let (key, tag) = Self.walkCacheKey(va, l)
                 let slot = walkCache.find(key, tag: tag)
@@ -405,7 +418,7 @@ struct TLBLevel {
         let s = Int(truncatingIfNeeded: (held &>> (4 &* UInt64(truncatingIfNeeded: translationSize))) & 0xF)
         precondition(s != 0xF, "a validated level holds 4K")
         let tag = va &>> Self.shift(s)
-        let evicted = store.insert(Self.key(tag, s), tag: tag, value: 0).evicted
+        let evicted = store.insert(Self.key(tag, s), tag: tag).evicted
         let gone = Self.size(ofKey: evicted)
         // Most fills replace an entry of the same size: the counts stand.
         if evicted == 0 || gone != s {

@@ -54,6 +54,26 @@ import TLBModel
         #expect(tlb.occupancy(level: 1) == 1)
     }
 
+    /// A dropped entry's way is the next victim in its set, ahead of the least recently
+    /// used entry, even when the dropped entry was the most recent.
+    @Test func aDroppedEntrysWayIsFilledFirst() throws {
+        let (pt, layout) = try TestMaps.build(.pte)
+        let tlb = try SimulatedTLB(TLBConfiguration(name: "one-set", levels: [
+            TLBLevelConfiguration(name: "L1D", entries: 2, ways: 2, sizes: [.k4]),
+        ], contCoalescing: false))
+        tlb.attach(to: pt)
+        let p = (0..<3).map { layout.linearStart + 300 << 20 + UInt64($0) * pt.geometry.pageSize }
+        #expect(tlb.access(p[0]) == .walk(reads: 4))
+        #expect(tlb.access(p[1]) == .walk(reads: 4))
+        pt.tlbi(.page(va: p[1]))
+        #expect(tlb.occupancy(level: 0) == 1)
+        #expect(tlb.access(p[2]) == .walk(reads: 4))
+        #expect(tlb.access(p[0]) == .hit(level: 0))
+        #expect(tlb.access(p[1]) == .walk(reads: 4))  // evicts p[2], the least recent
+        #expect(tlb.access(p[0]) == .hit(level: 0))
+        #expect(tlb.access(p[2]) == .walk(reads: 4))
+    }
+
     /// BBML2 splits issue no TLBI: the cached block entry keeps serving the range.
     @Test func splitWithoutTLBIKeepsStaleEntries() throws {
         let (pt, layout) = try TestMaps.build(.block)

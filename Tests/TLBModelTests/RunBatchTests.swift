@@ -6,7 +6,16 @@ import TLBModel
 /// `run` walks its batches ahead and reuses those walks; one `access` at a time walks
 /// on the miss. Both must count the same.
 @Suite struct RunBatchTests {
-    @Test(arguments: ReferenceComparisonTests.geometries)
+    /// N1 with a set-associative walk cache: `run` touches the batch's tables ahead but
+    /// keeps no walk ends, the accesses walk from the cache.
+    static let walkCached: TLBConfiguration = {
+        var c = TLBConfiguration.n1
+        c.name = "n1-walk-cache"
+        c.walkCache = WalkCacheConfiguration(entries: 24, ways: 4)
+        return c
+    }()
+
+    @Test(arguments: ReferenceComparisonTests.geometries + [walkCached])
     func runCountsAsAccessByAccess(_ config: TLBConfiguration) throws {
         let (pt, layout) = try TestMaps.mixed()
         // Walk-heavy and hit-only stretches (batches with and without walks ahead), a

@@ -65,6 +65,17 @@ import TLBModel
         #expect(tlb.access(a) == .walk(reads: 4))
     }
 
+    /// A table-level TLBI (not last-level only) drops the walk-cache entries on its VA's
+    /// path as well as the TLB entries over the page.
+    @Test func tableTLBIDropsTheWalkCachePath() throws {
+        let (pt, tlb, g, a) = try walkCacheCase(entries: 16)
+        #expect(tlb.access(a) == .walk(reads: 4))
+        pt.tlbi(.pageAllLevels(va: a + g.pageSize))
+        #expect(tlb.access(a) == .hit(level: 0))
+        #expect(tlb.access(a + g.pageSize) == .walk(reads: 4))
+        #expect(tlb.access(a + 2 * g.pageSize) == .walk(reads: 1))
+    }
+
     @Test func walkCacheEvictsLeastRecentlyUsed() throws {
         // Room for two table entries only.
         let (_, tlb, g, a) = try walkCacheCase(entries: 2)
