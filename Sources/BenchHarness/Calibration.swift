@@ -26,10 +26,13 @@ public enum Calibration {
 
     /// How many blocks a timing's runs are grouped into (`typical`).
     public static let blocks: UInt64 = 5
+    /// The fewest runs a timing takes within the budget, so that even an operation longer
+    /// than the interval is a median of three, not one disturbed run.
+    public static let minimumRuns = 3
 
     /// Runs `once`, which returns the nanoseconds it timed, until the times add up to
-    /// `minimumNs` or the runs have taken `budgetNs` of wall time: their `typical` time
-    /// over blocks of `minimumNs / blocks`, and the count.
+    /// `minimumNs` over at least `minimumRuns` runs, or the runs have taken `budgetNs` of
+    /// wall time: their `typical` time over blocks of `minimumNs / blocks`, and the count.
     public static func repeated<E: Error>(atLeast minimumNs: UInt64 = minimumIntervalNs, within budgetNs: UInt64 = repeatBudgetNs,
                                           clock: () -> UInt64 = now, _ once: () throws(E) -> UInt64) throws(E) -> (ns: UInt64, repeats: UInt64) {
         let start = clock()
@@ -38,7 +41,7 @@ public enum Calibration {
             let t = try once()
             times.append(t)
             total += t
-        } while total < minimumNs && clock() - start < budgetNs
+        } while (total < minimumNs || times.count < minimumRuns) && clock() - start < budgetNs
         return (typical(times, blockNs: max(minimumNs / blocks, 1)), UInt64(times.count))
     }
 
@@ -65,6 +68,11 @@ public enum Calibration {
     /// Four times this project's machines' 32 MiB L3, so a warm memset still runs at
     /// memory speed; above it, the bytes are written in chunks of this size.
     public static let maximumBufferBytes: UInt64 = 128 << 20
+
+    /// A first-touch reference at most this large runs after each of the operation's runs,
+    /// beside its tables (well inside the guard's 64 MiB slack), so both see the same
+    /// moments of a shared machine; a larger one runs once the tables are freed.
+    static let interleavedFillBytes: UInt64 = 16 << 20
 
     /// Monotonic wall nanoseconds: for budgets and progress, never for a timing.
     public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -113,7 +121,8 @@ public enum Calibration {
         repeated { firstTouchMemsetOnce(bytes: bytes, bufferBytes: bufferBytes) }.ns
     }
 
-    private static func firstTouchMemsetOnce(bytes: UInt64, bufferBytes: UInt64) -> UInt64 {
+    /// One memset of `bytes` into fresh pages, at most `bufferBytes` at a time (not repeated).
+    static func firstTouchMemsetOnce(bytes: UInt64, bufferBytes: UInt64 = maximumBufferBytes) -> UInt64 {
         var left = max(bytes, 4096), ns: UInt64 = 0
         while left > 0 {
             let chunk = min(left, max(bufferBytes, 4096))

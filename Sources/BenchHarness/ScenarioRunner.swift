@@ -128,16 +128,17 @@ public enum ScenarioRunner {
     /// of as many runs of the operation as take `Calibration.minimumIntervalNs`, each on
     /// a freshly built map (built untimed); the counts are the first run's, so they never
     /// depend on the repeats. The reference is measured likewise: `cpu_ratio` is a ratio
-    /// of per-run times. An operation that rewrote descriptors in place has its reference
-    /// walk after each of its runs, over that run's map, so both see the same moments of a
-    /// shared machine.
+    /// of per-run times. A walk-rewrite reference, and a first-touch one of at most
+    /// `Calibration.interleavedFillBytes`, runs after each of the operation's runs (the
+    /// walk over that run's map), so both see the same moments of a shared machine.
     public static func run(_ prepared: Prepared) throws(RunError) -> RunResult {
         let spec = prepared.spec, layout = prepared.layout
         var result = RunResult(spec: spec, layoutName: layout.name, memoryBytes: layout.totalBytes)
         result.inputHashes = prepared.hashes
         result.perfCensus = prepared.tlbRun?.replay?.census
         var times: [UInt64] = [], counted = false, last: PageTable?
-        var rewrite = (times: [UInt64](), loads: 0)
+        // References run after each of the operation's runs (walk-rewrite, small fills).
+        var interleaved = (times: [UInt64](), loads: 0)
         for _ in 0..<spec.repeats {
             times.append(try Calibration.repeated { () throws(RunError) -> UInt64 in
                 // One map at a time: each run's map is gone before the next is built.
@@ -153,14 +154,19 @@ public enum ScenarioRunner {
                     ns = try measure(pt, prepared, into: &result)
                     result.calibrationKind = calibrationKind(result, prepared, pt.geometry)
                 }
-                if result.calibrationKind == .walkRewrite {
+                switch result.calibrationKind {
+                case .walkRewrite:
                     var repeats = 1
                     let ns = Calibration.time {
-                        (rewrite.loads, repeats) = WalkRewrite.run(pt, layout, descents: result.counters.walks,
-                                                                   stores: result.counters.totalEntriesWritten)
+                        (interleaved.loads, repeats) = WalkRewrite.run(pt, layout, descents: result.counters.walks,
+                                                                       stores: result.counters.totalEntriesWritten)
                     }
-                    rewrite.times.append(ns / UInt64(repeats))
-                    rewrite.loads /= repeats
+                    interleaved.times.append(ns / UInt64(repeats))
+                    interleaved.loads /= repeats
+                case .firstTouch where fillBytes(result) <= Calibration.interleavedFillBytes:
+                    interleaved.times.append(Calibration.firstTouchMemsetOnce(bytes: fillBytes(result)))
+                default:
+                    break
                 }
                 return ns
             }.ns)
@@ -171,8 +177,8 @@ public enum ScenarioRunner {
         (result.cpuNs, result.cpuNsMedian) = (times[0], times[times.count / 2])
         switch result.calibrationKind {
         case .walkRewrite:
-            result.calibrationNs = Calibration.typical(rewrite.times, blockNs: Calibration.minimumIntervalNs / Calibration.blocks)
-            result.calibrationBytes = UInt64(rewrite.loads) * 8
+            result.calibrationNs = Calibration.typical(interleaved.times, blockNs: Calibration.minimumIntervalNs / Calibration.blocks)
+            result.calibrationBytes = UInt64(interleaved.loads) * 8
         case .bareWalk:
             // Over the tables the run left, before they are freed.
             let pt = last!
@@ -186,13 +192,20 @@ public enum ScenarioRunner {
         case .none:
             break
         case .firstTouch:
-            last = nil
-            // Calibrated with the tables freed, so the process never holds both.
-            result.calibrationBytes = UInt64(max(result.counters.totalEntriesWritten, 512)) * 8
-            result.calibrationNs = Calibration.firstTouchMemset(bytes: result.calibrationBytes)
+            result.calibrationBytes = fillBytes(result)
+            if interleaved.times.isEmpty {
+                last = nil
+                // Calibrated with the tables freed, so the process never holds both.
+                result.calibrationNs = Calibration.firstTouchMemset(bytes: result.calibrationBytes)
+            } else {
+                result.calibrationNs = Calibration.typical(interleaved.times, blockNs: Calibration.minimumIntervalNs / Calibration.blocks)
+            }
         }
         return result
     }
+
+    /// The bytes a first-touch reference writes: 8 per descriptor the run wrote, 4 KiB at least.
+    static func fillBytes(_ result: RunResult) -> UInt64 { UInt64(max(result.counters.totalEntriesWritten, 512)) * 8 }
 
     /// A TLB run (its operation is the trace) is timed against the bare walk of that
     /// trace; one that filled new tables (they can hold at least a quarter of what

@@ -49,15 +49,18 @@ import Testing
         let m = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 7 }
         // 7 × 8 = 56 is the first sum ≥ 50.
         #expect(m.repeats == 8 && m.ns == 7)
-        let once = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 1)) { 60 }
-        #expect(once.repeats == 1 && once.ns == 60)
+        // A run longer than the interval still runs three times: the median of three.
+        var next: UInt64 = 50
+        let long = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 1)) { defer { next += 10 }; return next }
+        #expect(long.repeats == 3 && long.ns == 60)
     }
 
     @Test func stopsAtTheBudgetShortOfTheInterval() {
-        // Readings 400, 800, 1200 after the start at 400: the third run ends past 1000.
+        // Readings 1200, 1800 after the start at 600: the second run ends past 1000, short
+        // of the interval and of three runs.
         var calls = 0
-        let m = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 400)) { calls += 1; return 2 }
-        #expect(m.repeats == 3 && calls == 3 && m.ns == 2)
+        let m = Calibration.repeated(atLeast: 50, within: 1_000, clock: clock(step: 600)) { calls += 1; return 2 }
+        #expect(m.repeats == 2 && calls == 2 && m.ns == 2)
     }
 
     /// Runs of 10 ns with one slowed to 100: blocks of 20 ns (two runs) have means 10, 55,
