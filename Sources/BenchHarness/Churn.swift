@@ -99,15 +99,14 @@ struct ChurnRun {
         }
         /// A page the page allocator can hand out: free, and its alias mapped as RAM is
         /// (boot leaves some image-adjacent pages invalid; the map's read-only text alias).
-        func allocatable(_ va: UInt64) -> Bool {
-            guard !inUse.contains(va), let t = pt.translate(va) else { return false }
+        func allocatable(_ va: UInt64) -> Bool { !inUse.contains(va) && mappedAsRAM(va) }
+        func mappedAsRAM(_ va: UInt64) -> Bool {
+            guard let t = pt.translate(va) else { return false }
             return t.attributes & Descriptor.rdonly == 0
         }
         /// `n` distinct free order-0 pages, as linear-map VAs.
         func scattered(_ n: Int) -> [UInt64] {
-            let backing = distinctPages(n, from: { pages.next()?.start }, where: allocatable)
-            inUse.formUnion(backing)
-            return backing
+            distinctPages(n, from: { pages.next()?.start }, taken: &inUse, where: mappedAsRAM)
         }
         /// A free PMD-aligned run of 512 physical pages in one piece, as linear-map VAs.
         func pmdRun() -> [UInt64] {

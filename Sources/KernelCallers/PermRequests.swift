@@ -131,16 +131,22 @@ public enum BackingPlacement: String, Sendable, CaseIterable {
     case contiguous
 }
 
-/// The first `count` distinct pages `draw` yields that `allowed` takes, in the order drawn
-/// (fewer if `draw` runs dry): the order-0 pages of a scattered vmalloc backing. A repeat
-/// or a refused page is consumed and skipped.
-public func distinctPages(_ count: Int, from draw: () -> UInt64?,
+/// The first `count` pages `draw` yields that are not in `taken` and that `allowed` takes,
+/// in the order drawn (fewer if `draw` runs dry), each added to `taken`: the order-0 pages
+/// of a scattered vmalloc backing. A repeat or a refused page is consumed and skipped.
+public func distinctPages(_ count: Int, from draw: () -> UInt64?, taken: inout Set<UInt64>,
                           where allowed: (UInt64) -> Bool = { _ in true }) -> [UInt64] {
-    var seen = Set<UInt64>(), pages: [UInt64] = []
+    var pages: [UInt64] = []
     while pages.count < count, let page = draw() {
-        if allowed(page), seen.insert(page).inserted { pages.append(page) }
+        if allowed(page), taken.insert(page).inserted { pages.append(page) }
     }
     return pages
+}
+
+/// `distinctPages` of one backing: distinct among themselves only.
+public func distinctPages(_ count: Int, from draw: () -> UInt64?) -> [UInt64] {
+    var taken = Set<UInt64>()
+    return distinctPages(count, from: draw, taken: &taken)
 }
 
 /// The backing pages of a deterministic stream of vmalloc areas, as linear-map VAs:

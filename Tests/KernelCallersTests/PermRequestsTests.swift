@@ -51,10 +51,12 @@ import KernelCallers
 @Test func distinctPagesSkipRepeatsAndRefusalsButConsumeThem() {
     var draws: [UInt64] = [5, 3, 5, 7, 2, 3, 9]
     func draw() -> UInt64? { draws.isEmpty ? nil : draws.removeFirst() }
-    // The second 5 and the refused 7 are drawn and dropped.
-    #expect(distinctPages(3, from: draw, where: { $0 != 7 }) == [5, 3, 2])
-    #expect(draws == [3, 9])
+    // The second 5, the taken 3 and the refused 7 are drawn and dropped.
+    var taken: Set<UInt64> = [3]
+    #expect(distinctPages(3, from: draw, taken: &taken, where: { $0 != 7 }) == [5, 2, 9])
+    #expect(draws.isEmpty && taken == [2, 3, 5, 9])
     // A stream that runs dry gives fewer.
-    #expect(distinctPages(5, from: draw) == [3, 9])
+    draws = [4, 4, 6]
+    #expect(distinctPages(5, from: draw) == [4, 6])
     #expect(draws.isEmpty)
 }
