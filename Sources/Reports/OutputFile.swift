@@ -102,8 +102,14 @@ public final class OutputFile {
         for case let (inputOption, path?) in inputs where FileIdentity(path) == target {
             throw OutputError("\(option): '\(output)' is also an input (\(inputOption)); choose another file")
         }
-        for case let (otherOption, path?) in outputs where FileIdentity(path) == target {
-            throw OutputError("\(option): '\(output)' is also the \(otherOption) file; choose another file")
+        for case let (otherOption, path?) in outputs {
+            if FileIdentity(path) == target {
+                throw OutputError("\(option): '\(output)' is also the \(otherOption) file; choose another file")
+            }
+            // Each is written as FILE.partial first: neither may be the other's.
+            if FileIdentity(path + ".partial") == target || FileIdentity(output + ".partial") == FileIdentity(path) {
+                throw OutputError("\(option): '\(output)' and the \(otherOption) file '\(path)' would share a working file (FILE.partial); choose another name")
+            }
         }
     }
 

@@ -90,6 +90,7 @@ struct Plot: ParsableCommand {
             do { selected = try RowFilter.select(rows, try conditions.map(RowFilter.init(parsing:))) } catch {
                 throw RunError("--where: \(error)")
             }
+            guard !rows.isEmpty else { throw RunError("--input: no rows in \(input.joined(separator: ", ")); use CSVs written by bench") }
             guard !selected.isEmpty else { throw RunError("--where: no rows match \(conditions.joined(separator: " and "))") }
             // --repeat only changes timing, and the charts plot counts.
             let parameters = Parameter.all.map(\.column).filter { $0 != "repeat" }

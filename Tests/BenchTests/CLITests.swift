@@ -121,12 +121,13 @@ func countedColumns(_ csv: String) -> [[String]] {
         defer { tmp.remove() }
         let binary = tmp.path("binary.csv")
         try Data([0xFF, 0xFE, 0x00, 0xC3]).write(to: URL(fileURLWithPath: binary))
-        let ragged = try tmp.file("a,b\n1\n", "ragged.csv")
+        let ragged = try tmp.file("a,b\n1\n", "ragged.csv"), headerOnly = try tmp.file("a,b\n", "header.csv")
         let missing = tmp.path("missing.csv")
         let cases: [([String], String)] = [
             (["plot", "--input", missing, "--output", tmp.path("plots")], "--input: cannot read '\(missing)' (no such readable file)"),
             (["plot", "--input", binary, "--output", tmp.path("plots")], "--input: '\(binary)' is not UTF-8 text; use a CSV file written by bench"),
             (["check", "--baseline", binary], "--baseline: '\(binary)' is not UTF-8 text; use a CSV file written by bench"),
+            (["plot", "--input", headerOnly, "--output", tmp.path("plots")], "--input: no rows in \(headerOnly); use CSVs written by bench"),
             (["check", "--baseline", ragged], "--baseline: '\(ragged)' line 2: 1 fields, but the header names 2"),
             (["costfit", "--table", ragged], "--table: '\(ragged)' line 2: 1 fields, but the header names 2"),
         ]

@@ -123,6 +123,14 @@ import Testing
         expectOneLineError(bad, naming: "--series: '\(folder)' is a folder")
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == "precious\n")
         #expect(!FileManager.default.fileExists(atPath: csv + ".partial"))
+        // Nor may either be the other's working file, whichever way round.
+        for (seriesPath, csvPath) in [(csv + ".partial", csv), (csv, csv + ".partial")] {
+            let shared = try BenchProcess.run(["run", "--scenario", "churn", "--memory", "4G", "--events", "5", "--accesses", "1000",
+                                               "--series", seriesPath, "--csv", csvPath, "--quiet"])
+            expectOneLineError(shared, naming: "--series: '\(seriesPath)' and the --csv file '\(csvPath)' would share a working file")
+            #expect(try String(contentsOfFile: csv, encoding: .utf8) == "precious\n")
+            #expect(!FileManager.default.fileExists(atPath: csv + ".partial"))
+        }
     }
 
     @Test func badChurnOptionsAreOneLineErrorsNamingTheOption() {
