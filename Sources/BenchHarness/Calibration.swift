@@ -48,7 +48,7 @@ public enum Calibration {
     /// The median of the means (rounded down) of consecutive blocks of `times` that each
     /// add up to `blockNs`, so a disturbance that slows one block does not move the figure;
     /// a short last block counts only when it is the only one.
-    public static func typical(_ times: [UInt64], blockNs: UInt64) -> UInt64 {
+    public static func typical(_ times: [UInt64], blockNs: UInt64 = minimumIntervalNs / blocks) -> UInt64 {
         guard !times.isEmpty else { return 0 }
         var means: [UInt64] = [], sum: UInt64 = 0, runs: UInt64 = 0
         for t in times {

@@ -156,13 +156,9 @@ public enum ScenarioRunner {
                 }
                 switch result.calibrationKind {
                 case .walkRewrite:
-                    var repeats = 1
-                    let ns = Calibration.time {
-                        (interleaved.loads, repeats) = WalkRewrite.run(pt, layout, descents: result.counters.walks,
-                                                                       stores: result.counters.totalEntriesWritten)
-                    }
-                    interleaved.times.append(ns / UInt64(repeats))
-                    interleaved.loads /= repeats
+                    let reference = WalkRewrite.time(pt, layout, descents: result.counters.walks, stores: result.counters.totalEntriesWritten)
+                    interleaved.times.append(reference.ns)
+                    interleaved.loads = reference.loads
                 case .firstTouch where fillBytes(result) <= Calibration.interleavedFillBytes:
                     interleaved.times.append(Calibration.firstTouchMemsetOnce(bytes: fillBytes(result)))
                 default:
@@ -177,7 +173,7 @@ public enum ScenarioRunner {
         (result.cpuNs, result.cpuNsMedian) = (times[0], times[times.count / 2])
         switch result.calibrationKind {
         case .walkRewrite:
-            result.calibrationNs = Calibration.typical(interleaved.times, blockNs: Calibration.minimumIntervalNs / Calibration.blocks)
+            result.calibrationNs = Calibration.typical(interleaved.times)
             result.calibrationBytes = UInt64(interleaved.loads) * 8
         case .bareWalk:
             // Over the tables the run left, before they are freed.
@@ -198,7 +194,7 @@ public enum ScenarioRunner {
                 // Calibrated with the tables freed, so the process never holds both.
                 result.calibrationNs = Calibration.firstTouchMemset(bytes: result.calibrationBytes)
             } else {
-                result.calibrationNs = Calibration.typical(interleaved.times, blockNs: Calibration.minimumIntervalNs / Calibration.blocks)
+                result.calibrationNs = Calibration.typical(interleaved.times)
             }
         }
         return result
